@@ -1,0 +1,3 @@
+from drizzle_lsp.cli.main import main
+
+raise SystemExit(main())
