@@ -1,0 +1,42 @@
+"""Reading project files with editor overrides: unsaved buffers win over the disk."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class FileReader:
+    """Reads text files once, preferring ``overrides`` (the editor's unsaved text, or stdin for ``check``).
+
+    Files that are not valid UTF-8 are decoded with replacement characters and remembered in ``decode_errors``, so
+    the caller can say which byte is wrong instead of failing.
+    """
+
+    overrides: dict[str, str] = field(default_factory=dict)
+    cache: dict[str, str | None] = field(default_factory=dict)
+    decode_errors: dict[str, int] = field(default_factory=dict)  # path -> offset of the first bad byte
+
+    def __post_init__(self) -> None:
+        self.overrides = {os.path.abspath(k): v for k, v in self.overrides.items()}
+
+    def read(self, path: str) -> str | None:
+        path = os.path.abspath(path)
+        if path in self.overrides:
+            return self.overrides[path]
+        if path not in self.cache:
+            self.cache[path] = self._read_disk(path)
+        return self.cache[path]
+
+    def _read_disk(self, path: str) -> str | None:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            self.decode_errors[path] = error.start
+            return data.decode("utf-8", errors="replace")
