@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from drizzle_lsp.model.compare import canonical, diff, normalize_sql
+from drizzle_lsp.model.schema import Column, DatabaseSchema, ForeignKey, Table
+from drizzle_lsp.workspace.snapshots import read_snapshot
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _users(**fk_kw) -> DatabaseSchema:
+    schema = DatabaseSchema()
+    table = Table(name="users", schema="public")
+    table.columns["id"] = Column("id", "integer", not_null=True, primary_key=True)
+    table.columns["note"] = Column("note", "text", default="'a  b'")
+    table.foreign_keys["fk"] = ForeignKey("fk", "users", ["id"], "orgs", ["id"], **fk_kw)
+    schema.add_table(table)
+    return schema
+
+
+def test_canonical_is_json_and_stable():
+    schema = read_snapshot(str(FIXTURES / "pg_0x/drizzle/meta/0000_snapshot.json")).schema
+    form = canonical(schema)
+    assert json.loads(json.dumps(form)) == form
+    assert canonical(copy.deepcopy(schema)) == form
+    assert list(form["tables"]) == sorted(form["tables"])
+    assert form["tables"]["public.users"]["columns"]["active"]["default"] == "true"
+
+
+def test_none_action_equals_no_action_and_case():
+    a = canonical(_users(on_delete=None, on_update=None))
+    b = canonical(_users(on_delete="NO ACTION", on_update="no action"))
+    assert diff(a, b) == []
+    c = canonical(_users(on_delete="cascade"))
+    assert diff(a, c) == ["tables.public.users.foreign_keys.fk.on_delete: a='no action' != b='cascade'"]
+
+
+def test_empty_pg_schema_is_public_and_schema_to_defaults():
+    a = _users()
+    b = _users(schema_to="public")
+    b.tables["public.users"].schema = ""
+    b.tables = {"users": b.tables["public.users"]}
+    assert diff(canonical(a), canonical(b)) == []
+
+
+def test_whitespace_outside_quotes_only():
+    assert normalize_sql("  a  =\n  b ") == "a = b"
+    assert normalize_sql("'a  b'  ||  \"x  y\"") == "'a  b' || \"x  y\""
+    a = _users()
+    b = _users()
+    b.tables["public.users"].columns["note"].default = "'a b'"
+    assert diff(canonical(a), canonical(b)) == [
+        "tables.public.users.columns.note.default: a=\"'a  b'\" != b=\"'a b'\""]
+
+
+def test_ranges_and_keys_ignored_but_quoting_kept():
+    a = _users()
+    b = _users()
+    col = b.tables["public.users"].columns["id"]
+    col.key, col.builder, col.options = "id", "integer", {"mode": "number"}
+    assert diff(canonical(a), canonical(b)) == []
+    b.tables["public.users"].columns["id"].default = '"x"'
+    assert len(diff(canonical(a), canonical(b))) == 1
+
+
+def test_diff_reports_missing_and_extra():
+    a = _users()
+    b = _users()
+    del b.tables["public.users"].columns["note"]
+    b.tables["public.users"].columns["extra"] = Column("extra", "text")
+    lines = diff(canonical(a), canonical(b), "ts", "snapshot")
+    assert any(line.startswith("tables.public.users.columns.note: only in ts") for line in lines)
+    assert any(line.startswith("tables.public.users.columns.extra: only in snapshot") for line in lines)
