@@ -1,0 +1,339 @@
+"""Runs the enabled rules over a loaded workspace and returns the findings the user should see.
+
+The engine owns everything that is the same for every rule: which rules are on (settings, ``--select``/``--ignore``),
+severities, excluded paths, turning loader problems into findings, catching a failing rule (``internal-error``, never
+a crash), and suppression comments. Rules only look at the model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from drizzle_lsp.model import Migration, Operation, OpKind, Problem, SourceRange
+from drizzle_lsp.rules.framework import (
+    Fix,
+    MigrationContext,
+    ProjectContext,
+    Rule,
+    SchemaContext,
+    TextEdit,
+    Violation,
+    severity_rank,
+)
+from drizzle_lsp.rules.registry import Registry, get_registry
+from drizzle_lsp.rules.selection import RuleSelection, path_is_excluded, rule_options, settings_value
+from drizzle_lsp.rules.suppressions import Suppression, comment_removal, find_suppressions
+
+INTERNAL_ERROR = "internal-error"
+SYNTAX_ERROR = "syntax-error"
+UNKNOWN_SUPPRESSION = "unknown-suppression"
+UNUSED_SUPPRESSION = "unused-suppression"
+
+
+def run_rules(
+    workspace: Any,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    only_paths: Iterable[str] | None = None,
+    *,
+    registry: Registry | None = None,
+) -> list[Violation]:
+    """All findings for ``workspace`` (an ``analysis.project.Workspace``), sorted by file and position.
+
+    ``select``/``ignore`` come from the command line and take precedence over the settings file. ``only_paths``
+    keeps findings in those files or folders (the rules still see the whole project, so context is right).
+    """
+    registry = registry or get_registry()
+    findings: list[Violation] = []
+    for module, error in registry.load_errors:
+        findings.append(
+            Violation(INTERNAL_ERROR, f"rule module {module} could not be loaded: {error}", None, "error",
+                      help="This is a bug in drizzle-lsp; the other rules still ran.", group="meta")
+        )
+    findings.extend(_problems_to_violations(getattr(workspace, "problems", []), registry))
+    for analyzed in getattr(workspace, "projects", []):
+        findings.extend(_check_project(workspace, analyzed, registry, select, ignore))
+    if only_paths is not None:
+        wanted = [os.path.abspath(p) for p in only_paths]
+        findings = [v for v in findings if v.path is None or any(_within(v.path, w) for w in wanted)]
+    findings.sort(key=Violation.sort_key)
+    return _dedupe(findings)
+
+
+def _within(path: str, folder_or_file: str) -> bool:
+    path = os.path.abspath(path)
+    return path == folder_or_file or path.startswith(folder_or_file.rstrip(os.sep) + os.sep)
+
+
+def _dedupe(findings: list[Violation]) -> list[Violation]:
+    seen: set[tuple] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.rule, finding.message, finding.range)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique
+
+
+def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ignore) -> list[Violation]:
+    settings = getattr(analyzed, "settings", None)
+    selection = RuleSelection.build(registry, settings, select, ignore)
+    project = analyzed.project
+    dialect = getattr(analyzed, "dialect", None) or project.config.sql_dialect
+    rules = [registry.rules[name]() for name in selection.enabled if registry.rules[name].applies_to(dialect)]
+    raw: list[Violation] = list(selection.problems)
+    raw.extend(_problems_to_violations(_project_problems(project), registry))
+    runner = _Runner(raw)
+
+    migrations = project.migrations.migrations if project.migrations else []
+    migration_rules = [r for r in rules if r.target == "migration"]
+    for migration in migrations:
+        if migration.missing or path_is_excluded(migration.sql_path, project.root, settings):
+            continue
+        if migration_rules:
+            _check_migration(runner, analyzed, migration, migration_rules, dialect, settings)
+
+    schema_rules = [r for r in rules if r.target == "schema"]
+    for table in project.schema.tables.values():
+        if table.range and path_is_excluded(table.range.path, project.root, settings):
+            continue
+        for rule in schema_rules:
+            ctx = SchemaContext(analyzed, project.schema, table, None, dialect, settings, rule_options(settings, rule.name))
+            runner.run(rule, rule.check_table, ctx, table.range)
+            for column in table.columns.values():
+                column_ctx = SchemaContext(
+                    analyzed, project.schema, table, column, dialect, settings, rule_options(settings, rule.name)
+                )
+                runner.run(rule, rule.check_column, column_ctx, column.range or table.range)
+
+    for rule in (r for r in rules if r.target == "project"):
+        ctx = ProjectContext(analyzed, workspace, dialect, settings, rule_options(settings, rule.name))
+        runner.run(rule, rule.check_project, ctx, None)
+
+    kept = [
+        v for v in raw
+        if v.range is None or not path_is_excluded(v.range.path, project.root, settings)
+    ]
+    kept = selection.apply_severity(kept)
+    return _apply_suppressions(workspace, project, kept, registry, selection)
+
+
+class _Runner:
+    """Calls rule hooks, turning an exception into one ``internal-error`` per rule and file instead of a crash."""
+
+    def __init__(self, sink: list[Violation]) -> None:
+        self.sink = sink
+        self.failed: set[tuple[str, str | None]] = set()
+
+    def run(self, rule: Rule, hook, ctx, where) -> None:
+        path = where.path if where is not None else None
+        if (rule.name, path) in self.failed:
+            return
+        try:
+            for violation in hook(ctx) or ():
+                if violation.range is None and where is not None:
+                    violation.range = where
+                if not violation.group:
+                    violation.group = rule.group
+                self.sink.append(violation)
+        except Exception as error:  # a rule bug must cost one finding, not the whole run
+            self.failed.add((rule.name, path))
+            self.sink.append(
+                Violation(
+                    INTERNAL_ERROR,
+                    f"rule {rule.name} failed here: {type(error).__name__}: {error}",
+                    where,
+                    "error",
+                    help=f"This is a bug in drizzle-lsp, not in your code; the other rules still ran. "
+                    f"Silence it with --ignore {rule.name} and please report it with this file.",
+                    group="meta",
+                )
+            )
+
+
+def _check_migration(runner: _Runner, analyzed: Any, migration: Migration, rules: list[Rule], dialect, settings) -> None:
+    replay = getattr(analyzed, "replay", None)
+    base = dict(
+        project=analyzed,
+        migration=migration,
+        migrator=getattr(analyzed, "migrator", "transaction"),
+        postgres_version=getattr(analyzed, "postgres_version", 16),
+        dialect=dialect,
+        settings=settings,
+    )
+    whole = SourceRange(migration.sql_path, 0, 0)  # where a whole-migration finding without a range points
+    for rule in rules:
+        ctx = MigrationContext(**base, options=rule_options(settings, rule.name))
+        runner.run(rule, rule.check_migration, ctx, whole)
+    created_here: set[str] = set()
+    for statement in migration.statements:
+        if statement.error is not None:
+            continue
+        for op in statement.operations:
+            for inner, parent in [(op, None)] + [(i, op) for i in op.inner]:
+                state, is_new = _replay_facts(replay, migration, inner, created_here)
+                for rule in rules:
+                    ctx = MigrationContext(
+                        **base, statement=statement, op=inner, state_before=state, table_is_new=is_new,
+                        options=rule_options(settings, rule.name), parent_op=parent,
+                    )
+                    runner.run(rule, rule.check_operation, ctx, inner.range)
+                if inner.kind == OpKind.CREATE_TABLE and inner.table:
+                    created_here.add(_table_key(inner))
+
+
+def _table_key(op: Operation) -> str:
+    return f"{op.schema or 'public'}.{op.table}".lower()
+
+
+def _replay_facts(replay: Any, migration: Migration, op: Operation, created_here: set[str]):
+    """(schema before ``op``, table created in this migration) from the replay; falls back to scanning the file."""
+    state = None
+    is_new = None
+    if replay is not None:
+        state_before = getattr(replay, "state_before", None)
+        table_is_new = getattr(replay, "table_is_new", None)
+        if callable(state_before):
+            state = state_before(migration, op)
+        if callable(table_is_new):
+            is_new = bool(table_is_new(migration, op))
+    if is_new is None:
+        is_new = op.table is not None and _table_key(op) in created_here
+    return state, is_new
+
+
+def _project_problems(project: Any) -> list[Problem]:
+    problems = list(getattr(project, "problems", []))
+    problems.extend(getattr(project.config, "problems", []))
+    if project.migrations:
+        problems.extend(project.migrations.problems)
+        for migration in project.migrations.migrations:
+            problems.extend(migration.problems)
+            problems.extend(s.error for s in migration.statements if s.error is not None)
+    return problems
+
+
+def _problems_to_violations(problems: Iterable[Problem], registry: Registry) -> list[Violation]:
+    """Loader problems become findings. A problem whose code is a rule's name takes that rule's severity and group;
+    other codes (``config-unresolved``, ``path-not-found`` ...) are shown as they come."""
+    out = []
+    for problem in problems:
+        rule = registry.get(problem.code)
+        out.append(
+            Violation(
+                problem.code,
+                problem.message,
+                problem.range,
+                rule.severity if rule and problem.code == SYNTAX_ERROR else problem.severity,
+                group=rule.group if rule else "meta",
+                help=_PROBLEM_HELP.get(problem.code, ""),
+            )
+        )
+    return out
+
+
+_PROBLEM_HELP = {
+    SYNTAX_ERROR: "Fix the statement (the rest of the file was still checked); drizzle-kit would fail on it too.",
+}
+
+
+def _apply_suppressions(workspace, project, findings: list[Violation], registry: Registry, selection) -> list[Violation]:
+    by_file: dict[str, list[Violation]] = {}
+    for finding in findings:
+        if finding.range is not None:
+            by_file.setdefault(finding.range.path, []).append(finding)
+    files = set(by_file) | _files_of(project)
+    kept = [f for f in findings if f.range is None]
+    for path in sorted(files):
+        text = _read(workspace, path)
+        file_findings = by_file.get(path, [])
+        if not text or "drizzle-lsp-ignore" not in text:
+            kept.extend(file_findings)
+            continue
+        suppressions = find_suppressions(path, text, language=_language(path), statements=_statement_spans(project, path))
+        for finding in file_findings:
+            if finding.rule == INTERNAL_ERROR or not _suppressed(finding, suppressions):
+                kept.append(finding)
+        kept.extend(_suppression_findings(text, suppressions, registry, selection))
+    return kept
+
+
+def _suppressed(finding: Violation, suppressions: list[Suppression]) -> bool:
+    offset = finding.range.start if finding.range else None
+    for suppression in suppressions:
+        name = suppression.matches(finding.rule, finding.group, offset)
+        if name is not None:
+            suppression.used.add(name)
+            return True
+    return False
+
+
+def _suppression_findings(text: str, suppressions: list[Suppression], registry: Registry, selection) -> list[Violation]:
+    out: list[Violation] = []
+    for suppression in suppressions:
+        for name, name_range in suppression.names:
+            if not registry.is_known(name):
+                close = registry.suggest(name)
+                hint = f" Did you mean {', '.join(close)}?" if close else " `drizzle-lsp rules` lists every rule."
+                out.append(Violation(UNKNOWN_SUPPRESSION, f"`{name}` is not a drizzle-lsp rule or group", name_range,
+                                     "warning", help=f"Use a rule name from `drizzle-lsp rules`.{hint}", group="meta"))
+                continue
+            enabled = [n for n in registry.expand(name) if n in selection.enabled]
+            if name not in suppression.used and enabled:
+                start, end, new = comment_removal(text, suppression, name)
+                what = "file-wide suppression" if suppression.file_wide else "suppression"
+                out.append(Violation(
+                    UNUSED_SUPPRESSION, f"{what} of `{name}` suppresses nothing", name_range, "warning",
+                    help="The finding it was written for is gone: remove the comment so it cannot hide a future one.",
+                    fix=Fix(f"Remove the unused suppression of `{name}`",
+                            (TextEdit(suppression.path, start, end, new),), "safe"),
+                    group="meta",
+                ))
+        if not suppression.names and not suppression.used:
+            start, end, new = comment_removal(text, suppression, None)
+            out.append(Violation(
+                UNUSED_SUPPRESSION, "file-wide suppression suppresses nothing",
+                SourceRange(suppression.path, suppression.comment.start, suppression.comment.end), "warning",
+                help="No finding in this file needs it: remove it so it cannot hide a future one.",
+                fix=Fix("Remove the unused suppression", (TextEdit(suppression.path, start, end, new),), "safe"),
+                group="meta",
+            ))
+    return [v for v in selection.apply_severity(out) if v.rule in selection.enabled]
+
+
+def _files_of(project) -> set[str]:
+    files = set(project.schema_files)
+    if project.migrations:
+        files |= {m.sql_path for m in project.migrations.migrations if not m.missing}
+    return files
+
+
+def _statement_spans(project, path: str) -> list[tuple[int, int]]:
+    if project.migrations:
+        for migration in project.migrations.migrations:
+            if migration.sql_path == path:
+                return [(s.range.start, s.range.end) for s in migration.statements]
+    return []
+
+
+def _language(path: str) -> str:
+    return "sql" if path.lower().endswith(".sql") else "ts"
+
+
+def _read(workspace, path: str) -> str | None:
+    reader = getattr(workspace, "file_text", None)
+    try:
+        return reader(path) if reader else None
+    except OSError:
+        return None
+
+
+def worst_severity(findings: Iterable[Violation]) -> str | None:
+    ranks = [severity_rank(f.severity) for f in findings]
+    return {0: "info", 1: "warning", 2: "error"}[max(ranks)] if ranks else None
+
+
+__all__ = ["run_rules", "worst_severity", "settings_value"]

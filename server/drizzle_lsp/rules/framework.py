@@ -1,0 +1,248 @@
+"""What a rule is, what it is given, and what it returns.
+
+A rule is a class in its own file under ``rules/<group>/``. Its docstring is its documentation (hover, ``explain``,
+``docs/rules/``), so the class is the single source of truth for name, group, severity and text. Rules are pure: they
+read the model through a context object and return ``Violation``s; they never read files or print.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from drizzle_lsp.model import Column, DatabaseSchema, Migration, Operation, Statement, Table
+from drizzle_lsp.model.source import SourceRange
+
+SEVERITIES = ("error", "warning", "info")
+Severity = Literal["error", "warning", "info"]
+Applicability = Literal["safe", "unsafe", "suggestion"]
+APPLICABILITIES = ("safe", "unsafe", "suggestion")
+TARGETS = ("migration", "schema", "project")
+DIALECTS = ("postgresql", "mysql", "sqlite")
+GROUPS = ("locks", "breaking", "migrator", "types", "naming", "indexes", "auth", "platform", "meta")
+
+_KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def severity_rank(severity: str) -> int:
+    """Higher is more severe, so ``--fail-on`` can compare with ``>=``."""
+    return {"info": 0, "warning": 1, "error": 2}.get(severity, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """Replace ``text[start:end]`` of the file at ``path`` (character offsets, like ``SourceRange``)."""
+
+    path: str
+    start: int
+    end: int
+    new_text: str
+
+    @classmethod
+    def insert(cls, path: str, offset: int, text: str) -> TextEdit:
+        return cls(path, offset, offset, text)
+
+    @classmethod
+    def replace(cls, range: SourceRange, text: str) -> TextEdit:
+        return cls(range.path, range.start, range.end, text)
+
+    @classmethod
+    def delete(cls, range: SourceRange) -> TextEdit:
+        return cls(range.path, range.start, range.end, "")
+
+
+@dataclass(frozen=True, slots=True)
+class FileCreation:
+    """A new file a fix writes (a split-out migration step). Refused when the file already exists."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A change that resolves a violation. ``safe`` keeps behaviour and is applied by ``check --fix``; ``unsafe`` may
+    change behaviour (needs ``--unsafe-fixes``); ``suggestion`` is only offered in the editor."""
+
+    title: str
+    edits: tuple[TextEdit, ...] = ()
+    applicability: Applicability = "safe"
+    creations: tuple[FileCreation, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Rules naturally build lists; a frozen fix must hold tuples to stay hashable and shareable.
+        object.__setattr__(self, "edits", tuple(self.edits))
+        object.__setattr__(self, "creations", tuple(self.creations))
+        if self.applicability not in APPLICABILITIES:
+            raise ValueError(f"fix applicability must be one of {APPLICABILITIES}, not {self.applicability!r}")
+
+    @property
+    def paths(self) -> set[str]:
+        return {e.path for e in self.edits} | {c.path for c in self.creations}
+
+
+@dataclass(slots=True)
+class Violation:
+    rule: str
+    message: str
+    range: SourceRange | None  # None only for findings about a project as a whole (no file to point at)
+    severity: str = "warning"
+    help: str = ""
+    fix: Fix | None = None
+    related: list[tuple[SourceRange, str]] = field(default_factory=list)
+    group: str = ""
+
+    @property
+    def path(self) -> str | None:
+        return self.range.path if self.range else None
+
+    def sort_key(self) -> tuple:
+        return (self.path or "", self.range.start if self.range else -1, self.rule, self.message)
+
+
+@dataclass(slots=True)
+class MigrationContext:
+    """What a migration rule sees for one operation (or, in ``check_migration``, for the whole migration).
+
+    ``state_before`` is the replayed schema just before ``op`` (None when replay is unavailable);
+    ``table_is_new`` is true when the table ``op`` touches was created earlier in the same migration, so lock rules
+    can stay quiet about it. ``migrator`` is ``transaction`` | ``neon-http`` | ``no-transaction`` | ``per-file``.
+    """
+
+    project: Any  # analysis.project.AnalyzedProject
+    migration: Migration
+    statement: Statement | None = None
+    op: Operation | None = None
+    state_before: DatabaseSchema | None = None
+    table_is_new: bool = False
+    migrator: str = "transaction"
+    postgres_version: int = 16
+    dialect: str = "postgresql"
+    settings: Any = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    parent_op: Operation | None = None  # the DO block an inner operation was found in
+
+    @property
+    def text(self) -> str:
+        return self.migration.text
+
+    @property
+    def path(self) -> str:
+        return self.migration.sql_path
+
+    @property
+    def runs_in_transaction(self) -> bool:
+        """True when the migrator wraps the migration in a transaction (all pending files, or one per file)."""
+        return self.migrator in ("transaction", "per-file")
+
+    def table_existed(self) -> bool:
+        """The operation's table existed before this migration: assume it is large and live."""
+        return self.op is not None and self.op.table is not None and not self.table_is_new
+
+
+@dataclass(slots=True)
+class SchemaContext:
+    """What a schema rule sees: one table of the TypeScript schema (and, in ``check_column``, one of its columns)."""
+
+    project: Any
+    schema: DatabaseSchema
+    table: Table
+    column: Column | None = None
+    dialect: str = "postgresql"
+    settings: Any = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str | None:
+        source = self.column.range if self.column and self.column.range else self.table.range
+        return source.path if source else None
+
+
+@dataclass(slots=True)
+class ProjectContext:
+    project: Any
+    workspace: Any = None
+    dialect: str = "postgresql"
+    settings: Any = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and override the hook for their target:
+
+    - ``target = "migration"``: ``check_operation(ctx)`` per operation, and/or ``check_migration(ctx)`` per migration;
+    - ``target = "schema"``: ``check_table(ctx)`` per TypeScript table, and/or ``check_column(ctx)`` per column;
+    - ``target = "project"``: ``check_project(ctx)`` once per project.
+
+    Hooks return an iterable of violations (a generator with ``yield self.violation(...)`` reads best).
+    """
+
+    name: ClassVar[str] = ""
+    group: ClassVar[str] = ""
+    severity: ClassVar[str] = "warning"
+    has_fix: ClassVar[bool] = False
+    dialects: ClassVar[tuple[str, ...]] = DIALECTS
+    target: ClassVar[str] = "migration"
+    default_enabled: ClassVar[bool] = True
+    # False when the docstring's Example cannot be reproduced from files (internal-error): the example test skips it.
+    example_testable: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.name:  # an abstract helper base shared by several rules
+            return
+        problems = []
+        if not _KEBAB.match(cls.name):
+            problems.append(f"name {cls.name!r} is not kebab-case")
+        if cls.group not in GROUPS:
+            problems.append(f"group {cls.group!r} is not one of {GROUPS}")
+        if cls.severity not in SEVERITIES:
+            problems.append(f"severity {cls.severity!r} is not one of {SEVERITIES}")
+        if cls.target not in TARGETS:
+            problems.append(f"target {cls.target!r} is not one of {TARGETS}")
+        unknown_dialects = set(cls.dialects) - set(DIALECTS)
+        if unknown_dialects:
+            problems.append(f"unknown dialects {sorted(unknown_dialects)}")
+        if problems:
+            raise TypeError(f"rule class {cls.__qualname__}: " + "; ".join(problems))
+
+    def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
+        return ()
+
+    def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
+        return ()
+
+    def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
+        return ()
+
+    def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
+        return ()
+
+    def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
+        return ()
+
+    def applies_to(self, dialect: str) -> bool:
+        return dialect in self.dialects
+
+    def violation(
+        self,
+        message: str,
+        range: SourceRange | None,
+        *,
+        help: str = "",
+        fix: Fix | None = None,
+        related: Iterable[tuple[SourceRange, str]] = (),
+        severity: str | None = None,
+    ) -> Violation:
+        return Violation(
+            rule=self.name,
+            message=message,
+            range=range,
+            severity=severity or self.severity,
+            help=help,
+            fix=fix,
+            related=list(related),
+            group=self.group,
+        )
