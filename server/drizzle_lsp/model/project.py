@@ -28,6 +28,10 @@ class DrizzleConfig:
     db_url_env: str | None = None  # the environment variable the URL is read from (process.env.X)
     ranges: dict[str, SourceRange] = field(default_factory=dict)  # option name -> where its value is written
     problems: list[Problem] = field(default_factory=list)
+    tables_filter: list[str] = field(default_factory=list)  # tablesFilter globs
+    schema_filter: list[str] = field(default_factory=list)  # schemaFilter
+    # dbCredentials as written: literals kept, process.env.X as {"env": "X"}, values computed in code as None
+    db_credentials: dict[str, object] = field(default_factory=dict)
 
     @property
     def sql_dialect(self) -> str:
