@@ -112,3 +112,39 @@ def unquote_ident(text: str) -> str:
         close = QUOTES[text[0]]
         return text[1:-1].replace(close * 2, close)
     return text.lower()
+
+
+_TOKEN_RE = None
+
+
+def tokenize(text: str, lo: int, hi: int, dialect: str) -> list[Tok]:
+    """Code tokens of ``text[lo:hi]`` for SQLite and MySQL (comments dropped), with file offsets."""
+    import re
+
+    global _TOKEN_RE
+    if _TOKEN_RE is None:
+        _TOKEN_RE = re.compile(r"""
+            (?P<ws>\s+) | (?P<comment>--[^\n]*|\#[^\n]*|/\*.*?(?:\*/|\Z)) |
+            (?P<qword>"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)|\[[^\]]*(?:\]|\Z)) |
+            (?P<string>[xXbBnN]?'(?:[^'\\]|''|\\.)*(?:'|\Z)) |
+            (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?) |
+            (?P<word>[A-Za-z_][A-Za-z0-9_$]*) |
+            (?P<punct>::|<=|>=|<>|!=|\|\||[^\s])""", re.X | re.S)
+    toks: list[Tok] = []
+    pos = lo
+    while pos < hi:
+        m = _TOKEN_RE.match(text, pos, hi)
+        if m is None:
+            break
+        kind = m.lastgroup or "punct"
+        if kind == "comment" and text[m.start()] == "#" and dialect != "mysql":
+            kind = "punct"
+            m_end = m.start() + 1
+        else:
+            m_end = m.end()
+        if kind == "qword" and text[m.start()] == "[" and dialect != "sqlite":
+            kind, m_end = "punct", m.start() + 1
+        if kind not in ("ws", "comment"):
+            toks.append(Tok(kind, text[m.start():m_end], m.start(), m_end))
+        pos = m_end
+    return toks
