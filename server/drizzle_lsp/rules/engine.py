@@ -83,7 +83,7 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
     selection = RuleSelection.build(registry, settings, select, ignore)
     project = analyzed.project
     dialect = getattr(analyzed, "dialect", None) or project.config.sql_dialect
-    rules = [registry.rules[name]() for name in selection.enabled if registry.rules[name].applies_to(dialect)]
+    rules = [registry.rules[name]() for name in sorted(selection.enabled) if registry.rules[name].applies_to(dialect)]
     raw: list[Violation] = list(selection.problems)
     raw.extend(_problems_to_violations(_project_problems(project), registry))
     runner = _Runner(raw)
@@ -277,9 +277,10 @@ def _suppression_findings(text: str, suppressions: list[Suppression], registry: 
         for name, name_range in suppression.names:
             if not registry.is_known(name):
                 close = registry.suggest(name)
-                hint = f" Did you mean {', '.join(close)}?" if close else " `drizzle-lsp rules` lists every rule."
+                hint = f"Did you mean {', '.join(close)}? " if close else ""
                 out.append(Violation(UNKNOWN_SUPPRESSION, f"`{name}` is not a drizzle-lsp rule or group", name_range,
-                                     "warning", help=f"Use a rule name from `drizzle-lsp rules`.{hint}", group="meta"))
+                                     "warning", help=f"{hint}`drizzle-lsp rules` lists every rule and group.",
+                                     group="meta"))
                 continue
             enabled = [n for n in registry.expand(name) if n in selection.enabled]
             if name not in suppression.used and enabled:

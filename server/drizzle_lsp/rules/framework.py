@@ -223,8 +223,9 @@ class Rule:
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         return ()
 
-    def applies_to(self, dialect: str) -> bool:
-        return dialect in self.dialects
+    @classmethod
+    def applies_to(cls, dialect: str) -> bool:
+        return dialect in cls.dialects
 
     def violation(
         self,

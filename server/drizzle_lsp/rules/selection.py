@@ -78,8 +78,10 @@ class RuleSelection:
             if rule.group == "meta" and name not in ignore and name not in named_off and "meta" not in ignore:
                 enabled.add(name)
 
-        group_levels = {s: str(v) for s, v in severity.items() if s not in registry.rules}
-        rule_levels = {s: str(v) for s, v in severity.items() if s in registry.rules}
+        # "hint" is what editors call the lowest level; the CLI has no lower level than info.
+        levels = {s: ("info" if str(v) == "hint" else str(v)) for s, v in severity.items()}
+        group_levels = {s: v for s, v in levels.items() if s not in registry.rules}
+        rule_levels = {s: v for s, v in levels.items() if s in registry.rules}
         for name, rule in registry.rules.items():
             level = rule_levels.get(name) or group_levels.get(rule.group) or group_levels.get("all")
             if level is None:
@@ -90,7 +92,7 @@ class RuleSelection:
                 selection.severity_by_rule[name] = level
             else:
                 selection.problems.append(Violation(
-                    "invalid-setting", f"[rules.severity] {name} = {level!r} is not one of error, warning, info, off",
+                    "invalid-setting", f"[rules.severity] {name} = {level!r} is not one of error, warning, info, hint, off",
                     None, "error", help="Use one of: error, warning, info, off.", group="meta"))
         selection.enabled = enabled
         return selection
