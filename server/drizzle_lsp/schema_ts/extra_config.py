@@ -159,7 +159,7 @@ def _index_column(ctx: Ctx, file: ParsedFile, info: TableInfo, node: Node, evalu
             nulls = "last"
         elif method == "op" and margs:
             opclass = str(evaluator.value(file, margs[0]))
-    return IndexColumn(column.name, asc=order == "asc", nulls=nulls or ("first" if order == "desc" else "last"),
+    return IndexColumn(column.name, asc=order == "asc", nulls=nulls or "last",
                        opclass=opclass)
 
 
