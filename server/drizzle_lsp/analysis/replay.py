@@ -1,0 +1,98 @@
+"""Replaying migrations in order: the schema after each migration and the context of every operation.
+
+Rules need to know, for each operation, what the database looked like just before it and whether its table existed
+before the migration started (a table created in the same migration is empty, so locks and scans on it are free).
+Replay never raises: an operation that refers to something missing, or creates something that already exists, leaves
+a problem and replay carries on with the best state it can.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from drizzle_lsp.analysis.replay_apply import MUTATING, Applier
+from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, Problem, Statement, qualify
+
+
+@dataclass(slots=True)
+class OpContext:
+    migration: Migration
+    statement: Statement
+    op: Operation
+    state_before: DatabaseSchema  # shared between consecutive operations that change nothing: do not mutate
+    table_is_new: bool  # the table did not exist when the migration started
+    parent: Operation | None = None  # the DO block holding this operation
+
+
+@dataclass(slots=True)
+class Replay:
+    dialect: str
+    initial: DatabaseSchema
+    after: dict[str, DatabaseSchema] = field(default_factory=dict)  # migration tag -> schema after it
+    contexts: list[OpContext] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    problems_by_migration: dict[str, list[Problem]] = field(default_factory=dict)
+    _by_op: dict[int, OpContext] = field(default_factory=dict)
+
+    @property
+    def final(self) -> DatabaseSchema:
+        return list(self.after.values())[-1] if self.after else self.initial
+
+    def context(self, op: Operation) -> OpContext | None:
+        return self._by_op.get(id(op))
+
+    def table_existed_before(self, op: Operation) -> bool:
+        ctx = self._by_op.get(id(op))
+        return ctx is not None and not ctx.table_is_new
+
+    def state_before(self, op: Operation) -> DatabaseSchema | None:
+        ctx = self._by_op.get(id(op))
+        return ctx.state_before if ctx else None
+
+
+def replay(migrations: list[Migration], dialect: str, initial: DatabaseSchema | None = None) -> Replay:
+    dialect = {"turso": "sqlite", "singlestore": "mysql", "pg": "postgresql"}.get(dialect, dialect)
+    start = copy.deepcopy(initial) if initial is not None else DatabaseSchema(dialect=dialect)
+    result = Replay(dialect=dialect, initial=start)
+    state = copy.deepcopy(start)
+    for migration in migrations:
+        at_start = {key for key in state.tables}
+        applier = Applier(state, dialect)
+        frozen = copy.deepcopy(state)
+        for statement in migration.statements:
+            for op in statement.operations:
+                frozen = _visit(result, applier, migration, statement, op, None, frozen, at_start)
+        result.after[migration.tag] = frozen if frozen is not None else copy.deepcopy(state)
+        result.problems_by_migration[migration.tag] = applier.problems
+        result.problems.extend(applier.problems)
+    return result
+
+
+def _visit(result: Replay, applier: Applier, migration: Migration, statement: Statement, op: Operation,
+           parent: Operation | None, frozen: DatabaseSchema, at_start: set[str]) -> DatabaseSchema:
+    key = _table_key(op, result.dialect)
+    ctx = OpContext(migration, statement, op, frozen, table_is_new=key is not None and key not in at_start,
+                    parent=parent)
+    result.contexts.append(ctx)
+    result._by_op[id(op)] = ctx
+    if op.kind is OpKind.DO_BLOCK:
+        for inner in op.inner:
+            applier.inside_block = True
+            frozen = _visit(result, applier, migration, statement, inner, op, frozen, at_start)
+        applier.inside_block = False
+        return frozen
+    try:
+        applier.apply(op)
+    except Exception as exc:  # noqa: BLE001 - replay must survive any operation it does not foresee
+        applier.problems.append(Problem("replay-failed", f"could not replay {op.kind.value}: {exc}", op.range, "info"))
+    if op.kind in MUTATING:
+        return copy.deepcopy(applier.state)
+    return frozen
+
+
+def _table_key(op: Operation, dialect: str) -> str | None:
+    if not op.table:
+        return None
+    schema = (op.schema or "public") if dialect == "postgresql" else ""
+    return qualify(schema, op.table)
