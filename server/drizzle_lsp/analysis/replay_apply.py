@@ -167,6 +167,7 @@ class Applier:
         col.type = op.new_type or col.type
         col.type_schema = op.type_name
         self._resolve_enum(col)
+        _strip_enum_cast(col)
 
     def _set_not_null(self, op: Operation) -> None:
         self._set_attr(op, "not_null", True)
@@ -175,7 +176,13 @@ class Applier:
         self._set_attr(op, "not_null", False)
 
     def _set_default(self, op: Operation) -> None:
-        self._set_attr(op, "default", op.default)
+        table = self._table(op)
+        col = self._column(op, table) if table is not None else None
+        if col is None:
+            return
+        col.default = op.default
+        self._resolve_enum(col)
+        _strip_enum_cast(col)
 
     def _drop_default(self, op: Operation) -> None:
         self._set_attr(op, "default", None)
@@ -382,6 +389,15 @@ class Applier:
         self._table(op)
 
     _update = _delete = _insert = _truncate = _references_table
+
+
+def _strip_enum_cast(col) -> None:
+    """drizzle-kit casts enum defaults to the type in SQL but stores the bare literal in its snapshot."""
+    if not col.type_schema or not col.default:
+        return
+    base = re.escape(col.type.split("[")[0])
+    cast = re.compile(r'::(?:"?' + re.escape(col.type_schema) + r'"?\.)?"?' + base + r'"?(\[\])*$')
+    col.default = cast.sub("", col.default)
 
 
 def _store(table: Table, ctype: ConstraintType, con) -> None:

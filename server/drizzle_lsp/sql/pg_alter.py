@@ -27,10 +27,11 @@ def alter_table(ctx: Ctx, st: Any) -> list[Operation]:
     ops: list[Operation] = []
     # sub-commands carry no location of their own: find each one's first token by walking the commas
     starts = _command_starts(ctx, rel.location)
+    last = len(ctx.toks) - 1 if ctx.toks and ctx.toks[-1].text == ";" else len(ctx.toks)
     for n, cmd_node in enumerate(st.cmds):
         cmd = cmd_node.alter_table_cmd
         lo = starts[n] if n < len(starts) else ctx.tok_index(rel.location)
-        hi = starts[n + 1] - 1 if n + 1 < len(starts) else len(ctx.toks)
+        hi = starts[n + 1] - 1 if n + 1 < len(starts) else last
         op = _command(ctx, cmd, base, lo, hi, st.missing_ok)
         op.range = ctx.rng(ctx.toks[lo].start, ctx.toks[max(lo, hi - 1)].end) if lo < len(ctx.toks) else op.range
         op.range = ctx.rng(ctx.start, ctx.end) if len(st.cmds) == 1 else op.range
