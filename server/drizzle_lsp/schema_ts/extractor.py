@@ -15,6 +15,7 @@ from drizzle_lsp.model.schema import DatabaseSchema, Enum, Table
 from drizzle_lsp.model.source import Problem
 from drizzle_lsp.schema_ts.columns import enum_of
 from drizzle_lsp.schema_ts.parser import ParsedFile
+from drizzle_lsp.schema_ts.ranges import shift_ranges
 from drizzle_lsp.schema_ts.scope import Decl, FileIndex, Resolver, resolve_module
 from drizzle_lsp.schema_ts.tables import read_table, schema_of, table_info
 from drizzle_lsp.schema_ts.values import Ctx, Unresolved, unwrap
@@ -38,6 +39,8 @@ class _Entry:
     enum: Enum | None = None
     schema_name: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    start: int = 0  # where the declaration started when it was read
+    positional: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -107,8 +110,11 @@ class SchemaExtractor:
     def _module_path(self, from_path: str, spec: str) -> str | None:
         return resolve_module(from_path, spec, lambda p: self._state(p) is not None)
 
-    def _version_of(self, key: tuple[str, str]) -> object:
+    def _version_of(self, key: tuple[str, str], positional: bool = False) -> object:
         path, name = key
+        if positional:
+            decl = self._index_of(path).decls.get(name) if self._index_of(path) else None
+            return (decl.version, decl.start) if decl else self._version_of(key)
         index = self._index_of(path)
         if index is None:
             return None
@@ -155,12 +161,16 @@ class SchemaExtractor:
         key = (decl.file.path, decl.name)
         cached = self._cache.get(key)
         if cached is not None and cached.version == decl.version and all(
-                self._version_of(dep) == version for dep, version in cached.deps.items()):
+                self._version_of(dep, dep in cached.positional) == version for dep, version in cached.deps.items()):
+            if cached.start != decl.start:
+                shift_ranges(cached, decl.file.path, cached.start, cached.start + len(decl.file.node_text(
+                    decl.statement)), decl.start - cached.start)
+                cached.start = decl.start
             return cached
         resolver = Resolver(self._index_of, self._module_path)
         ctx = Ctx(resolver, self.dialect, self.casing, memo=memo)
         ctx.table_info = table_info
-        entry = _Entry(decl.version, {})
+        entry = _Entry(decl.version, {}, start=decl.start)
         try:
             self._read_declaration(ctx, decl, entry)
         except Unresolved as error:
@@ -169,7 +179,8 @@ class SchemaExtractor:
             ctx.problems.append(Problem("schema-unresolved", f"`{decl.name}` could not be read: {error}",
                                         decl.file.range(decl.value)))
         entry.problems = ctx.problems
-        entry.deps = {dep: self._version_of(dep) for dep in resolver.deps}
+        entry.positional = resolver.positional
+        entry.deps = {dep: self._version_of(dep, dep in resolver.positional) for dep in resolver.deps}
         self._cache[key] = entry
         return entry
 

@@ -27,6 +27,7 @@ class Decl:
     version: int  # hash of the declaring statement's text: the cache key of anything read from it
     file: ParsedFile
     exported: bool = False
+    start: int = 0  # character offset of the statement: ranges copied from it move when it moves
 
 
 @dataclass
@@ -93,7 +94,7 @@ class FileIndex:
             if name is None or value is None or name.type != "identifier":
                 continue
             local = self.file.node_text(name)
-            self.decls[local] = Decl(local, value, statement, version, self.file, exported)
+            self.decls[local] = Decl(local, value, statement, version, self.file, exported, self.file.start(statement))
             if exported:
                 self.exports[local] = local
 
@@ -171,6 +172,7 @@ class Resolver:
         self._index_of = index_of
         self._module_path = module_path
         self.deps: set[tuple[str, str]] = set()
+        self.positional: set[tuple[str, str]] = set()  # lookups whose source ranges end up in the result
 
     def lookup(self, path: str, name: str, _depth: int = 0) -> Decl | None:
         """The declaration ``name`` refers to in file ``path``, following imports and re-exports."""

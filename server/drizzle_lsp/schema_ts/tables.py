@@ -218,12 +218,16 @@ def column_entries(ctx: Ctx, file: ParsedFile, node: Node | None, _depth: int = 
             key_node, value = child.child_by_field_name("key"), child.child_by_field_name("value")
             if key_node is not None and value is not None:
                 yield file, property_key(file, key_node), key_node, value, child
+                if value.has_error:
+                    yield from _salvage_swallowed_columns(file, value)
         elif child.type == "spread_element" and child.named_child_count:
             target = unwrap(child.named_children[0])
             if target.type == "object":
                 yield from column_entries(ctx, file, target, _depth + 1)
                 continue
             decl = _decl_of(ctx, file, target)
+            if decl is not None:
+                ctx.resolver.positional.add((decl.file.path, decl.name))
             if decl is None:
                 ctx.report(Unresolved(file, child, f"spread `{file.node_text(target)}` cannot be resolved"))
                 continue
@@ -231,9 +235,26 @@ def column_entries(ctx: Ctx, file: ParsedFile, node: Node | None, _depth: int = 
         elif child.type == "shorthand_property_identifier":
             decl = _decl_of(ctx, file, child)
             if decl is not None:
+                ctx.resolver.positional.add((decl.file.path, decl.name))
                 yield decl.file, file.node_text(child), child, decl.value, child
         elif child.type == "ERROR":
             continue
+
+
+def _salvage_swallowed_columns(file: ParsedFile, value: Node):
+    """After a missing ``)``, tree-sitter reads the following ``key: builder()`` columns as extra call arguments with
+    each ``key:`` in an ERROR node; read them back as columns so one typo loses one column, not the rest."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if node.type == "arguments":
+            children = node.named_children
+            for i, child in enumerate(children[:-1]):
+                if child.type == "ERROR" and child.named_child_count == 1 and child.named_children[0].type in (
+                        "identifier", "property_identifier") and file.node_text(child).rstrip().endswith(":"):
+                    key_node, column_value = child.named_children[0], children[i + 1]
+                    yield file, file.node_text(key_node), key_node, column_value, column_value
+        stack.extend(c for c in node.named_children if c.has_error)
 
 
 def _decl_of(ctx: Ctx, file: ParsedFile, node: Node) -> Decl | None:
