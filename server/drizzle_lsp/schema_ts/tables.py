@@ -346,6 +346,8 @@ def read_table(ctx: Ctx, decl: Decl) -> Table | None:
             continue
         drafts.append(draft)
         info.columns[key] = ColumnName(draft.column.name, draft.raw_name)
+    # Tables referencing this one later in the same run reuse its names instead of reading them again.
+    ctx.memo.setdefault((decl.file.path, decl.name, decl.version), (info, set(ctx.resolver.deps)))
     evaluator = Evaluator(ctx, {})
     for draft in drafts:
         try:
