@@ -80,7 +80,8 @@ def parse_one(text: str) -> Parsed:
         result = postgast.parse(text)
     except postgast.PgQueryError as exc:
         cursor = getattr(exc, "cursorpos", 0) or 0
-        at = byte_to_char(text)(max(cursor - 1, 0)) if cursor else None
+        # unlike node locations (bytes), the error cursor is 1-based and counts characters, as PostgreSQL reports it
+        at = max(cursor - 1, 0) if cursor else None
         return Parsed(error=getattr(exc, "message", None) or str(exc), error_at=at)
     except Exception as exc:  # noqa: BLE001 - a crash of the binding must not lose the migration
         return Parsed(error=f"parser failure: {exc}")

@@ -20,12 +20,16 @@ _CATALOG = {
     "interval": "interval",
 }
 
+_INTERNAL_ALIASES = {"int2", "int4", "int8", "float4", "float8", "bool", "timestamptz", "timetz", "varbit"}
+
 
 def render_type(ctx: Ctx, tn: Any) -> tuple[str, str | None]:
     """(type string, type schema) of a ``TypeName`` node."""
     parts = names(tn.names)
     arrays = "".join("[]" if b.integer.ival < 0 else f"[{b.integer.ival}]" for b in tn.array_bounds)
     mods = [m for m in (const_text(x) for x in tn.typmods) if m is not None]
+    if len(parts) == 1 and parts[0] in _INTERNAL_ALIASES:
+        parts = ["pg_catalog", parts[0]]  # int8, float8, timestamptz written by hand: the same types
     if len(parts) == 2 and parts[0] == "pg_catalog" and parts[1] in _CATALOG:
         base = parts[1]
         name = _CATALOG[base]
