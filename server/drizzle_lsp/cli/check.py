@@ -16,7 +16,7 @@ from drizzle_lsp.rules.framework import Violation, severity_rank
 
 SETTINGS_NAME = ".drizzle-lsp.toml"
 # Loader problems that mean "your configuration is broken", as opposed to findings in the project's files.
-CONFIG_ERROR_CODES = {"settings-syntax", "settings-invalid", "invalid-settings", "config-syntax", "toml-syntax"}
+CONFIG_ERROR_CODES = {"settings-syntax-error", "settings-unreadable"}
 
 
 class UsageError(Exception):

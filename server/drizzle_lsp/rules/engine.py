@@ -85,7 +85,10 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
     dialect = getattr(analyzed, "dialect", None) or project.config.sql_dialect
     rules = [registry.rules[name]() for name in sorted(selection.enabled) if registry.rules[name].applies_to(dialect)]
     raw: list[Violation] = list(selection.problems)
-    raw.extend(_problems_to_violations(_project_problems(project), registry))
+    raw.extend(
+        v for v in _problems_to_violations(_project_problems(project), registry)
+        if v.rule not in registry.rules or v.rule in selection.enabled
+    )
     runner = _Runner(raw)
 
     migrations = project.migrations.migrations if project.migrations else []
@@ -191,18 +194,10 @@ def _table_key(op: Operation) -> str:
 
 def _replay_facts(replay: Any, migration: Migration, op: Operation, created_here: set[str]):
     """(schema before ``op``, table created in this migration) from the replay; falls back to scanning the file."""
-    state = None
-    is_new = None
-    if replay is not None:
-        state_before = getattr(replay, "state_before", None)
-        table_is_new = getattr(replay, "table_is_new", None)
-        if callable(state_before):
-            state = state_before(migration, op)
-        if callable(table_is_new):
-            is_new = bool(table_is_new(migration, op))
-    if is_new is None:
-        is_new = op.table is not None and _table_key(op) in created_here
-    return state, is_new
+    context = replay.context(op) if replay is not None and hasattr(replay, "context") else None
+    if context is not None:
+        return context.state_before, bool(context.table_is_new)
+    return None, op.table is not None and _table_key(op) in created_here
 
 
 def _project_problems(project: Any) -> list[Problem]:

@@ -7,7 +7,7 @@ so narrowing ``select`` to one group never hides a file that could not be read.
 
 The settings object comes from ``workspace.settings``; it is read by attribute or key so this module keeps working
 while that class grows: ``rules.select``, ``rules.ignore``, ``rules.severity``, ``rules.options`` (or ``rules.<name>``
-tables) and ``exclude`` (or ``rules.exclude``).
+tables, or ``rule_options``) and ``exclude`` (or ``rules.exclude``), relative to the settings file.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ class RuleSelection:
     @classmethod
     def build(cls, registry: Registry, settings: Any, cli_select=None, cli_ignore=None) -> RuleSelection:
         selection = cls()
+        # An empty select in the settings means "not set" (the defaults), not "no rules".
         select = _as_list(cli_select) if cli_select is not None else (
-            _as_list(settings_value(settings, "rules.select")) or _as_list(settings_value(settings, "select"))
+            _as_list(settings_value(settings, "rules.select")) or _as_list(settings_value(settings, "select")) or None
         )
         ignore = (_as_list(settings_value(settings, "rules.ignore")) or _as_list(settings_value(settings, "ignore")) or [])
         ignore = ignore + (_as_list(cli_ignore) or [])
@@ -117,7 +118,7 @@ def _unknown_selector(registry: Registry, name: str) -> Violation:
 
 def rule_options(settings: Any, rule_name: str) -> Mapping[str, Any]:
     """Options of one rule: ``[rules.options.<name>]`` or a ``[rules.<name>]`` table."""
-    for dotted in (f"rules.options.{rule_name}", f"rules.{rule_name}"):
+    for dotted in (f"rule_options.{rule_name}", f"rules.options.{rule_name}", f"rules.{rule_name}"):
         value = settings_value(settings, dotted)
         if isinstance(value, Mapping):
             return value
@@ -130,7 +131,10 @@ def path_is_excluded(path: str, root: str, settings: Any) -> bool:
     )
     if not patterns:
         return False
-    relative = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+    # Globs are relative to the settings file when there is one (as documented for .drizzle-lsp.toml).
+    settings_path = settings_value(settings, "path")
+    base = os.path.dirname(settings_path) if isinstance(settings_path, str) else root
+    relative = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
     for pattern in patterns:
         pattern = pattern.strip("/")
         if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):

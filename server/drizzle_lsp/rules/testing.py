@@ -127,6 +127,12 @@ def build_workspace(
         project.schema = result.schema
         project.problems.extend(result.problems)
     settings_object = _settings(settings)
+    from drizzle_lsp.analysis.migrator import SETTING_ALIASES
+    from drizzle_lsp.rules.selection import settings_value
+
+    configured = settings_value(settings_object, "migrator")
+    if configured in SETTING_ALIASES:  # an example's ```toml block may name the migrator it is about
+        migrator = SETTING_ALIASES[configured]
     analyzed = AnalyzedProject(project=project, settings=settings_object, migrator_mode=MigratorMode(migrator, "test"))
     if project.migrations:
         analyzed.replay = _replay_or_none(project)
@@ -136,24 +142,17 @@ def build_workspace(
 def _settings(settings: str | dict | None):
     if settings is None or isinstance(settings, dict):
         return settings or {}
-    try:
-        from drizzle_lsp.workspace.settings import read_settings
+    from drizzle_lsp.workspace.settings import read_settings
 
-        return read_settings(os.path.join(VIRTUAL_ROOT, ".drizzle-lsp.toml"), settings)
-    except ImportError:  # the settings reader is not there yet: the engine also reads plain TOML tables
-        try:
-            import tomllib
-        except ModuleNotFoundError:
-            import tomli as tomllib
-        return tomllib.loads(settings)
+    return read_settings(os.path.join(VIRTUAL_ROOT, ".drizzle-lsp.toml"), settings)
 
 
 def _replay_or_none(project):
-    try:
-        from drizzle_lsp.analysis.replay import replay_project
-    except ImportError:  # the engine falls back to "created earlier in this migration"
-        return None
-    return replay_project(project)
+    from drizzle_lsp.analysis.replay import replay
+
+    result = replay([m for m in project.migrations.migrations if not m.missing], project.config.sql_dialect)
+    project.problems.extend(result.problems)  # as the loader does: missing objects are findings too
+    return result
 
 
 def lint_memory(**kwargs) -> list[Violation]:
@@ -192,11 +191,15 @@ def _lint_ts_only(ts, settings, dialect, select) -> list[Violation]:
 
 
 def lint_blocks(blocks: Sequence[tuple[str, str]], *, dialect: str = "postgresql",
-                select: Iterable[str] | None = None) -> list[Violation]:
-    """Lint a docstring example: ``(lang, code)`` blocks, ``sql`` → migrations, ``ts`` → schema, ``toml`` → settings."""
+                select: Iterable[str] | None = None, on_disk: bool = False) -> list[Violation]:
+    """Lint a docstring example: ``(lang, code)`` blocks, ``sql`` → migrations, ``ts`` → schema, ``toml`` → settings.
+
+    In memory by default; ``on_disk`` writes a real project and runs the whole loader on it."""
     sql = "\n".join(code for lang, code in blocks if lang == "sql") or None
     ts = "\n".join(code for lang, code in blocks if lang in ("ts", "typescript")) or None
     settings = "\n".join(code for lang, code in blocks if lang == "toml") or None
+    if not on_disk:
+        return lint_memory(sql=sql, ts=ts, settings=settings, dialect=dialect, select=select)
     with tempfile.TemporaryDirectory() as root:
         write_project(root, sql=sql, ts=ts, settings=settings, dialect=dialect)
         return lint_project(root, select=select)
