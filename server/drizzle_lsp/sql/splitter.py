@@ -56,7 +56,9 @@ def split_statements(text: str, lo: int, hi: int, dialect: str) -> list[tuple[in
                 continue
         if c.isalpha() or c == "_":
             m = _WORD.match(text, i, hi)
-            assert m is not None
+            if m is None:  # a non-ASCII letter: part of an identifier, never a keyword
+                i += 1
+                continue
             word = m.group(0).upper()
             if len(words_seen) < 4:
                 words_seen.append(word)

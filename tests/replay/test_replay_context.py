@@ -1,0 +1,93 @@
+"""Per-operation context (state before, table is new) and problems for missing or duplicate objects."""
+
+from __future__ import annotations
+
+from drizzle_lsp.analysis.replay import replay
+from drizzle_lsp.model import Migration, OpKind
+from drizzle_lsp.sql import parse_migration
+
+
+def migrations(*texts: str, dialect: str = "postgresql") -> list[Migration]:
+    return [Migration(tag=f"{n:04d}_m", sql_path=f"{n:04d}_m.sql", dialect=dialect, index=n, text=t,
+                      statements=parse_migration(t, f"{n:04d}_m.sql", dialect)) for n, t in enumerate(texts)]
+
+
+def ops(migration: Migration):
+    return migration.operations
+
+
+def test_table_is_new_only_in_the_migration_that_creates_it():
+    ms = migrations('CREATE TABLE "t" ("id" integer);--> statement-breakpoint\nCREATE INDEX "i" ON "t" ("id");',
+                    'CREATE INDEX "j" ON "t" ("id");')
+    r = replay(ms, "postgresql")
+    first_index = ops(ms[0])[1]
+    second_index = ops(ms[1])[0]
+    assert not r.table_existed_before(first_index) and r.context(first_index).table_is_new
+    assert r.table_existed_before(second_index)
+    assert "public.t" in r.state_before(first_index).tables
+    assert "i" not in r.state_before(first_index).tables["public.t"].indexes
+    assert set(r.after["0001_m"].tables["public.t"].indexes) == {"i", "j"}
+    assert r.problems == []
+
+
+def test_missing_and_duplicate_objects_are_problems_not_exceptions():
+    ms = migrations('CREATE TABLE "t" ("id" integer);--> statement-breakpoint\n'
+                    'CREATE TABLE "t" ("id" integer);--> statement-breakpoint\n'
+                    'ALTER TABLE "nope" ADD COLUMN "x" text;--> statement-breakpoint\n'
+                    'ALTER TABLE "t" DROP COLUMN "ghost";--> statement-breakpoint\n'
+                    'DROP INDEX "no_index";--> statement-breakpoint\n'
+                    'ALTER TYPE "mood" ADD VALUE \'x\';--> statement-breakpoint\n'
+                    'ALTER TABLE "t" ADD CONSTRAINT "fk" FOREIGN KEY ("id") REFERENCES "missing"("id");--> '
+                    'statement-breakpoint\nDROP TABLE IF EXISTS "nope";')
+    r = replay(ms, "postgresql")
+    codes = [p.code for p in r.problems]
+    assert codes == ["object-already-exists"] + ["reference-to-missing-object"] * 5
+    text = ms[0].text
+    assert text[r.problems[1].range.start:r.problems[1].range.end] == '"nope"'
+    assert text[r.problems[2].range.start:r.problems[2].range.end] == '"ghost"'
+
+
+def test_do_block_inner_operations_apply_and_swallow_duplicates():
+    fk = ('DO $$ BEGIN\n ALTER TABLE "p" ADD CONSTRAINT "p_fk" FOREIGN KEY ("u") REFERENCES "public"."u"("id") '
+          'ON DELETE cascade ON UPDATE no action;\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;')
+    ms = migrations(f'CREATE TABLE "u" ("id" integer PRIMARY KEY);--> statement-breakpoint\n'
+                    f'CREATE TABLE "p" ("u" integer);--> statement-breakpoint\n{fk}--> statement-breakpoint\n{fk}')
+    r = replay(ms, "postgresql")
+    assert r.problems == []
+    assert r.after["0000_m"].tables["public.p"].foreign_keys["p_fk"].on_delete == "cascade"
+    inner = ops(ms[0])[2].inner[0]
+    assert r.context(inner).parent is ops(ms[0])[2]
+
+
+def test_renames_enum_values_and_using_index():
+    ms = migrations('CREATE TYPE "mood" AS ENUM(\'a\', \'c\');--> statement-breakpoint\n'
+                    'CREATE TABLE "t" ("id" integer, "m" "mood", "e" text);--> statement-breakpoint\n'
+                    'CREATE UNIQUE INDEX CONCURRENTLY "t_e_key" ON "t" ("e");',
+                    'ALTER TYPE "mood" ADD VALUE \'b\' BEFORE \'c\';--> statement-breakpoint\n'
+                    'ALTER TABLE "t" ADD CONSTRAINT "t_e_key" UNIQUE USING INDEX "t_e_key";--> statement-breakpoint\n'
+                    'ALTER TABLE "t" RENAME COLUMN "e" TO "email";--> statement-breakpoint\n'
+                    'ALTER TABLE "t" RENAME TO "people";')
+    r = replay(ms, "postgresql")
+    assert r.problems == []
+    final = r.final
+    assert final.enums["public.mood"].values == ["a", "b", "c"]
+    people = final.tables["public.people"]
+    assert people.columns["m"].type_schema == "public"
+    assert people.indexes == {} and people.unique_constraints["t_e_key"].columns == ["email"]
+
+
+def test_sqlite_rebuild_keeps_final_names():
+    ms = migrations("CREATE TABLE `users` (`id` integer PRIMARY KEY, `s` real);",
+                    "PRAGMA foreign_keys=OFF;--> statement-breakpoint\n"
+                    "CREATE TABLE `__new_users` (`id` integer PRIMARY KEY, `s` integer NOT NULL, "
+                    'CONSTRAINT "c" CHECK("__new_users"."s" >= 0));--> statement-breakpoint\n'
+                    'INSERT INTO `__new_users`("id", "s") SELECT "id", "s" FROM `users`;--> statement-breakpoint\n'
+                    "DROP TABLE `users`;--> statement-breakpoint\n"
+                    "ALTER TABLE `__new_users` RENAME TO `users`;--> statement-breakpoint\nPRAGMA foreign_keys=ON;",
+                    dialect="sqlite")
+    r = replay(ms, "sqlite")
+    assert r.problems == []
+    users = r.final.tables["users"]
+    assert users.columns["s"].type == "integer" and users.checks["c"].value == '"users"."s" >= 0'
+    kinds = [(o.kind, r.table_existed_before(o)) for o in ops(ms[1]) if o.table]
+    assert (OpKind.CREATE_TABLE, False) in kinds and (OpKind.DROP_TABLE, True) in kinds
