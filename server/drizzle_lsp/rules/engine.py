@@ -92,14 +92,14 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
     runner = _Runner(raw)
 
     migrations = project.migrations.migrations if project.migrations else []
-    migration_rules = [r for r in rules if r.target == "migration"]
+    migration_rules = [r for r in rules if r.runs_on("migration")]
     for migration in migrations:
         if migration.missing or path_is_excluded(migration.sql_path, project.root, settings):
             continue
         if migration_rules:
             _check_migration(runner, analyzed, migration, migration_rules, dialect, settings)
 
-    schema_rules = [r for r in rules if r.target == "schema"]
+    schema_rules = [r for r in rules if r.runs_on("schema")]
     for table in project.schema.tables.values():
         if table.range and path_is_excluded(table.range.path, project.root, settings):
             continue
@@ -112,7 +112,7 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
                 )
                 runner.run(rule, rule.check_column, column_ctx, column.range or table.range)
 
-    for rule in (r for r in rules if r.target == "project"):
+    for rule in (r for r in rules if r.runs_on("project")):
         ctx = ProjectContext(analyzed, workspace, dialect, settings, rule_options(settings, rule.name))
         runner.run(rule, rule.check_project, ctx, None)
 

@@ -174,7 +174,8 @@ class Rule:
 
     - ``target = "migration"``: ``check_operation(ctx)`` per operation, and/or ``check_migration(ctx)`` per migration;
     - ``target = "schema"``: ``check_table(ctx)`` per TypeScript table, and/or ``check_column(ctx)`` per column;
-    - ``target = "project"``: ``check_project(ctx)`` once per project.
+    - ``target = "project"``: ``check_project(ctx)`` once per project;
+    - ``target = "schema+migration"``: both sides, for rules whose fix exists in the TypeScript and in the SQL.
 
     Hooks return an iterable of violations (a generator with ``yield self.violation(...)`` reads best).
     """
@@ -200,8 +201,9 @@ class Rule:
             problems.append(f"group {cls.group!r} is not one of {GROUPS}")
         if cls.severity not in SEVERITIES:
             problems.append(f"severity {cls.severity!r} is not one of {SEVERITIES}")
-        if cls.target not in TARGETS:
-            problems.append(f"target {cls.target!r} is not one of {TARGETS}")
+        targets = set(cls.target.split("+"))
+        if not targets <= set(TARGETS):
+            problems.append(f"target {cls.target!r} is not one of {TARGETS} (or several joined by '+')")
         unknown_dialects = set(cls.dialects) - set(DIALECTS)
         if unknown_dialects:
             problems.append(f"unknown dialects {sorted(unknown_dialects)}")
@@ -222,6 +224,11 @@ class Rule:
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         return ()
+
+    @classmethod
+    def runs_on(cls, target: str) -> bool:
+        """Rules with a TypeScript side and a SQL side (``target = "schema+migration"``) run on both."""
+        return target in cls.target.split("+")
 
     @classmethod
     def applies_to(cls, dialect: str) -> bool:
