@@ -196,6 +196,7 @@ def _read_0x(data: dict[str, Any], schema: DatabaseSchema, report) -> None:
             schema.add_table(_table_0x(key, raw, pg))
         except Exception as exc:  # one odd table must not lose the others
             report(f"table {key!r} could not be read: {exc}")
+    _mark_expression_columns(schema, _dict(_dict(data.get("internal")).get("indexes")))
     for key, raw in _dict(data.get("enums")).items():
         if not isinstance(raw, dict):
             report(f"enum {key!r} is not an object")
@@ -276,6 +277,19 @@ def _table_0x(key: str, raw: dict[str, Any], pg: bool) -> Table:
 def policy_from(key: str, pol: dict[str, Any]) -> Policy:
     return Policy(name=_str(pol.get("name")) or key, as_=_str(pol.get("as")), for_=_str(pol.get("for")),
                   to=_str_list(pol.get("to")), using=_str(pol.get("using")), with_check=_str(pol.get("withCheck")))
+
+
+def _mark_expression_columns(schema: DatabaseSchema, internal_indexes: dict[str, Any]) -> None:
+    """sqlite and mysql snapshots list index columns as plain strings; which of them are SQL expressions rather
+    than column names is recorded apart, in ``internal.indexes.<name>.columns.<text>.isExpression``."""
+    if not internal_indexes:
+        return
+    for table in schema.tables.values():
+        for index in table.indexes.values():
+            flags = _dict(_dict(internal_indexes.get(index.name)).get("columns"))
+            for column in index.columns:
+                if _dict(flags.get(column.expression)).get("isExpression"):
+                    column.is_expression = True
 
 
 def _index_0x(key: str, idx: dict[str, Any]) -> Index:
