@@ -40,6 +40,7 @@ export NODE_PATH="$TOOLS/node_modules"
 export FORCE_COLOR=0 NO_COLOR=1
 
 PROMPT_RE='renamed from another'
+strip_ansi() { sed 's/\x1b\[[0-9;?]*[A-Za-z]//g'; }
 
 # Run `drizzle-kit generate` in the current folder under a pseudo-terminal, answering the
 # rename prompts with the positions listed in the answers file ($1, may be empty).
@@ -76,6 +77,9 @@ run_generate() {
     while [[ "$size" != "$prev" ]]; do sleep 0.3; prev="$size"; size="$(stat -c %s "$log")"; done
     for ((i = 0; i < a; i++)); do printf '\033[B' >&3; sleep 0.1; done
     sleep 0.3
+    # show the question and the option about to be picked
+    tail -c +"$((offset + 1))" "$log" | strip_ansi | tr -d '\r' \
+      | awk -v a="$a" '/renamed from another/ { q = $0 } /\xe2\x9d\xaf/ { sel = $0 } END { sub(/^ +/, "", q); printf "     %s -> [%s]%s\n", q, a, sel }'
     offset="$(stat -c %s "$log")"
     printf '\r' >&3
   done
