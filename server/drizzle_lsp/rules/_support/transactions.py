@@ -1,0 +1,180 @@
+"""Which statements run in the same transaction, given how the project's migrator applies migrations.
+
+Several rules need this: a new enum value cannot be used before its transaction commits (55P04), a lock taken early is
+held until the transaction ends, ``CONCURRENTLY`` cannot run inside one. What a transaction spans depends on the
+migrator mode (``analysis.migrator``):
+
+- ``transaction``: drizzle-kit migrate and drizzle-orm's ``migrate()`` open one transaction and run every pending
+  migration in it. Which migrations are pending is only known at deploy time, so every later migration counts as
+  possibly in the same batch;
+- ``per-file``: each migration file in its own transaction (wrangler d1, a per-file runner);
+- ``no-transaction``: neon-http sends each statement on its own, so each statement commits by itself.
+
+Explicit transaction control in a migration is honoured the way PostgreSQL sees it: ``COMMIT`` (or ``END``,
+``ROLLBACK``) ends the migrator's transaction, the statements after it autocommit one by one until a ``BEGIN`` opens
+a new transaction; a ``BEGIN`` inside an open transaction changes nothing (PostgreSQL only warns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from drizzle_lsp.model import Migration, Operation, OpKind, Statement
+
+TRANSACTION = "transaction"
+PER_FILE = "per-file"
+NO_TRANSACTION = "no-transaction"
+
+_ENDS = {"commit", "rollback", "commit_prepared", "rollback_prepared", "prepare"}
+_BEGINS = {"begin"}
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    """A statement and where it sits: its migration, its position in apply order, and its transaction."""
+
+    migration: Migration
+    statement: Statement
+    position: int  # over all migrations, in apply order
+    transaction: int  # statements sharing this number run in one transaction
+
+    def operations(self) -> Iterator[Operation]:
+        """The statement's operations, with those found inside a DO block after the block itself."""
+        for op in self.statement.operations:
+            yield op
+            yield from op.inner
+
+
+class TransactionMap:
+    """Assigns every statement of a project's migrations to a transaction, once, for all the rules that ask."""
+
+    def __init__(self, migrations: Sequence[Migration], migrator: str) -> None:
+        self.migrator = migrator
+        self.migrations = [m for m in migrations if not m.missing]
+        self._statement_lists = [m.statements for m in self.migrations]  # held, so their ids stay unique
+        self.refs: list[StatementRef] = []
+        self._by_statement: dict[int, StatementRef] = {}
+        self._by_transaction: dict[int, list[StatementRef]] = {}
+        self._assign()
+
+    def _assign(self) -> None:
+        next_id = 0
+        current: int | None = None  # the open transaction, None while statements autocommit
+
+        def fresh() -> int:
+            nonlocal next_id
+            next_id += 1
+            return next_id - 1
+
+        if self.migrator == TRANSACTION:
+            current = fresh()
+        for migration in self.migrations:
+            if self.migrator == PER_FILE:
+                current = fresh()
+            for statement in migration.statements:
+                control = _transaction_control(statement)
+                if self.migrator == NO_TRANSACTION:
+                    # Every statement is its own request: even an explicit BEGIN does not outlive it.
+                    self._add(migration, statement, fresh())
+                    continue
+                if control in _BEGINS and current is None:
+                    current = fresh()
+                group = current if current is not None else fresh()
+                self._add(migration, statement, group)
+                if control in _ENDS:
+                    current = None
+
+    def _add(self, migration: Migration, statement: Statement, transaction: int) -> None:
+        ref = StatementRef(migration, statement, len(self.refs), transaction)
+        self.refs.append(ref)
+        self._by_statement[id(statement)] = ref
+        self._by_transaction.setdefault(transaction, []).append(ref)
+
+    def built_from(self, migrations: Sequence[Migration]) -> bool:
+        return len(migrations) == len(self.migrations) and all(
+            m is mine and m.statements is statements
+            for m, mine, statements in zip(migrations, self.migrations, self._statement_lists)
+        )
+
+    def ref(self, statement: Statement) -> StatementRef | None:
+        return self._by_statement.get(id(statement))
+
+    def same_transaction(self, statement: Statement) -> list[StatementRef]:
+        """Every statement in ``statement``'s transaction, itself included, in apply order."""
+        ref = self.ref(statement)
+        return list(self._by_transaction.get(ref.transaction, [])) if ref else []
+
+    def later_in_transaction(self, statement: Statement) -> list[StatementRef]:
+        """The statements after ``statement`` that run before its transaction commits."""
+        ref = self.ref(statement)
+        if ref is None:
+            return []
+        return [r for r in self._by_transaction.get(ref.transaction, []) if r.position > ref.position]
+
+    def earlier_in_transaction(self, statement: Statement) -> list[StatementRef]:
+        """The statements before ``statement`` in its transaction (their locks are still held when it runs)."""
+        ref = self.ref(statement)
+        if ref is None:
+            return []
+        return [r for r in self._by_transaction.get(ref.transaction, []) if r.position < ref.position]
+
+    def in_same_transaction(self, first: Statement, second: Statement) -> bool:
+        a, b = self.ref(first), self.ref(second)
+        return a is not None and b is not None and a.transaction == b.transaction
+
+
+def _transaction_control(statement: Statement) -> str | None:
+    for op in statement.operations:
+        if op.kind is OpKind.TRANSACTION:
+            return op.transaction
+    return None
+
+
+# The last few maps built. A cached map is reused only while it was built from the very same migration and statement
+# list objects, so a re-parsed migration (the language server replaces its statements) gets a fresh map.
+_CACHE: list[TransactionMap] = []
+_CACHE_SIZE = 8
+
+
+def transaction_map(ctx) -> TransactionMap:
+    """The map for the project of a ``MigrationContext`` (or any object with ``project``, ``migration``, ``migrator``).
+
+    Without a migrations folder (a single migration checked on its own) the map covers that migration only."""
+    project = getattr(getattr(ctx, "project", None), "project", None)
+    folder = getattr(project, "migrations", None)
+    migrations = [m for m in folder.migrations if not m.missing] if folder is not None else []
+    if not any(m is ctx.migration for m in migrations):
+        migrations = [ctx.migration]
+    for built in _CACHE:
+        if built.migrator == ctx.migrator and built.built_from(migrations):
+            return built
+    built = TransactionMap(migrations, ctx.migrator)
+    _CACHE.insert(0, built)
+    del _CACHE[_CACHE_SIZE:]
+    return built
+
+
+def operations_later_in_transaction(ctx) -> Iterator[tuple[StatementRef, Operation]]:
+    """Every operation that runs after ``ctx.op`` and before its transaction commits: the rest of ``ctx.op``'s own
+    statement (an ALTER TABLE with several sub-commands, a DO block), then the later statements."""
+    tmap = transaction_map(ctx)
+    if ctx.statement is None:
+        return
+    own = tmap.ref(ctx.statement)
+    if own is not None and ctx.op is not None:
+        seen = False
+        for op in own.operations():
+            if seen:
+                yield own, op
+            elif op is ctx.op:
+                seen = True
+    for ref in tmap.later_in_transaction(ctx.statement):
+        for op in ref.operations():
+            yield ref, op
+
+
+__all__ = [
+    "NO_TRANSACTION", "PER_FILE", "TRANSACTION", "StatementRef", "TransactionMap", "operations_later_in_transaction",
+    "transaction_map",
+]
