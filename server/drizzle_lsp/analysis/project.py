@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
+from drizzle_lsp.analysis.cache import AnalysisCache
 from drizzle_lsp.analysis.migrator import MigratorMode, infer_migrator
 from drizzle_lsp.model import Problem, Project, SourceRange
 from drizzle_lsp.workspace.files import FileReader
@@ -67,6 +68,7 @@ def load_workspace(
     settings_path: str | None = None,
     env: dict[str, str] | None = None,
     on_progress: Callable[[str], None] | None = None,
+    cache: AnalysisCache | None = None,
 ) -> Workspace:
     """Load every project found under ``paths`` (folders or files). ``overrides`` maps absolute paths to unsaved text."""
     from drizzle_lsp.workspace.discovery import discover_projects
@@ -90,7 +92,7 @@ def load_workspace(
             if on_progress:
                 on_progress(key)
             workspace.projects.append(
-                load_project(location, reader, settings_path=settings_path, env=env)
+                load_project(location, reader, settings_path=settings_path, env=env, cache=cache)
             )
     return workspace
 
@@ -111,7 +113,9 @@ def _project_root_of_file(path: str) -> str:
     return folder
 
 
-def load_project(location, reader: FileReader, *, settings_path: str | None = None, env=None) -> AnalyzedProject:
+def load_project(
+    location, reader: FileReader, *, settings_path: str | None = None, env=None, cache: AnalysisCache | None = None
+) -> AnalyzedProject:
     """Read one project. Every stage is guarded: a failure in one stage leaves a Problem and the others still run."""
     from drizzle_lsp.workspace.config import read_config
     from drizzle_lsp.workspace.discovery import resolve_schema_files
@@ -138,8 +142,9 @@ def load_project(location, reader: FileReader, *, settings_path: str | None = No
     if files:
         project.schema_files, file_problems = files
         problems.extend(file_problems)
-    _guarded(problems, "reading the TypeScript schema", lambda: _extract_schema(project, reader))
-    _guarded(problems, "reading the migrations folder", lambda: _read_migrations(project, reader))
+    cache = cache or AnalysisCache()
+    _guarded(problems, "reading the TypeScript schema", lambda: _extract_schema(project, reader, cache))
+    _guarded(problems, "reading the migrations folder", lambda: _read_migrations(project, reader, cache))
 
     migrator = infer_migrator(config, root, getattr(settings, "migrator", None))
     analyzed = AnalyzedProject(project=project, settings=settings, migrator_mode=migrator, settings_path=settings_file)
@@ -156,12 +161,15 @@ def _read_config(read_config, location, reader: FileReader, env):
     return read_config(location.config_path, reader.read(location.config_path), env=env)
 
 
-def _extract_schema(project: Project, reader: FileReader) -> None:
+def _extract_schema(project: Project, reader: FileReader, cache: AnalysisCache) -> None:
     from drizzle_lsp.schema_ts import SchemaExtractor
 
-    extractor = SchemaExtractor(
-        dialect=project.config.sql_dialect, casing=project.config.casing, read_file=reader.read
+    config = project.config
+    extractor = cache.extractor(
+        project.root, config.sql_dialect, config.casing,
+        lambda: SchemaExtractor(dialect=config.sql_dialect, casing=config.casing, read_file=reader.read),
     )
+    extractor.set_reader(reader.read)
     for path in project.schema_files:
         text = reader.read(path)
         if text is not None:
@@ -171,7 +179,7 @@ def _extract_schema(project: Project, reader: FileReader) -> None:
     project.problems.extend(result.problems)
 
 
-def _read_migrations(project: Project, reader: FileReader) -> None:
+def _read_migrations(project: Project, reader: FileReader, cache: AnalysisCache) -> None:
     from drizzle_lsp.sql import parse_migration
     from drizzle_lsp.workspace.migrations import read_migrations_folder
     from drizzle_lsp.workspace.snapshots import read_snapshot
@@ -189,12 +197,16 @@ def _read_migrations(project: Project, reader: FileReader) -> None:
         if text is not None:
             migration.text = text
         try:
-            migration.statements = parse_migration(migration.text, migration.sql_path, project.config.sql_dialect)
+            migration.statements = cache.parse_migration(
+                migration.text, migration.sql_path, project.config.sql_dialect, parse_migration
+            )
         except Exception as error:  # the parser must not raise; if it does, the rest of the project still loads
             migration.problems.append(_internal(f"parsing {migration.tag}", error, migration.sql_path))
         if migration.snapshot_path and os.path.isfile(migration.snapshot_path):
             try:
-                snapshot, snapshot_problems = read_snapshot(migration.snapshot_path, reader.read(migration.snapshot_path))
+                snapshot, snapshot_problems = cache.read_snapshot(
+                    migration.snapshot_path, reader.read(migration.snapshot_path), read_snapshot
+                )
                 project.snapshots[migration.tag] = snapshot
                 project.problems.extend(snapshot_problems)
             except Exception as error:

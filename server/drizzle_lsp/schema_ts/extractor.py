@@ -61,6 +61,10 @@ class SchemaExtractor:
         self._loaded_this_run: set[str] = set()
         self._cache: dict[tuple[str, str], _Entry] = {}
 
+    def set_reader(self, read_file: Callable[[str], str | None] | None) -> None:
+        """A long-lived extractor reads imported files through the current load's reader (unsaved editor text)."""
+        self._read_file = read_file
+
     # --- files ----------------------------------------------------------------------------------------------------
 
     def update(self, path: str, text: str) -> None:
