@@ -1,0 +1,163 @@
+"""Code actions: the rule's own fix, disable for this line or file, show the rule's page, and fix-all.
+
+Fix edits come from the diagnostic's ``data`` (computed with the finding), carry the document version they were
+computed for (the client refuses them if the text moved on), and never touch a file outside the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from lsprotocol import types
+
+from drizzle_lsp.lsp.convert import LineIndex, path_to_uri, uri_to_path
+from drizzle_lsp.lsp.diagnostics import to_diagnostics
+
+FIX_ALL_KIND = "source.fixAll.drizzle-lsp"
+_COMMENT = {".sql": "--", ".ts": "//", ".mts": "//", ".tsx": "//", ".js": "//", ".mjs": "//", ".toml": "#"}
+
+
+def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
+    path = uri_to_path(params.text_document.uri)
+    session = ls.session
+    text = session.text_of(path) or ""
+    only = params.context.only or []
+    if any(str(k).startswith("source.fixAll") for k in only):
+        action = _fix_all(ls, path, text)
+        return [action] if action else []
+    diagnostics = [d for d in params.context.diagnostics if d.source == "drizzle-lsp"]
+    if not diagnostics:
+        # Some clients send no diagnostics in the context: use ours that overlap the requested range.
+        index = LineIndex(text, ls.encoding)
+        start, end = index.offset(params.range.start), index.offset(params.range.end)
+        found = [v for v in session.findings.get(path, []) if v.range and v.range.start <= end and v.range.end >= start]
+        diagnostics = to_diagnostics(found, text, ls.encoding, ls.versions.get(path), ls)
+    actions: list[types.CodeAction] = []
+    for diagnostic in diagnostics:
+        data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
+        rule = data.get("rule") or (str(diagnostic.code) if diagnostic.code else None)
+        fix = data.get("fix")
+        if fix:
+            edit = _workspace_edit(ls, [fix])
+            if edit is not None:
+                actions.append(types.CodeAction(
+                    title=fix["title"] + (" (review: changes behaviour)" if fix["applicability"] == "unsafe" else ""),
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    is_preferred=fix["applicability"] == "safe",
+                    edit=edit,
+                ))
+        if rule and rule not in ("syntax-error", "internal-error"):
+            actions.extend(_disable_actions(ls, path, text, diagnostic, rule))
+            actions.append(types.CodeAction(
+                title=f"Show documentation for {rule}",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                command=types.Command(title=f"Show documentation for {rule}", command="drizzle-lsp.showDocumentation", arguments=[rule]),
+            ))
+    fix_all = _fix_all(ls, path, text)
+    if fix_all is not None:
+        actions.append(fix_all)
+    return actions
+
+
+def _inside_workspace(ls, path: str) -> bool:
+    path = os.path.abspath(path)
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in ls.session.roots)
+
+
+def _workspace_edit(ls, fixes: list[dict]) -> types.WorkspaceEdit | None:
+    by_uri: dict[str, list[types.TextEdit]] = {}
+    versions: dict[str, int | None] = {}
+    creations: list[dict] = []
+    for fix in fixes:
+        for edit in fix["edits"]:
+            if not _inside_workspace(ls, uri_to_path(edit["uri"])):
+                return None
+            rng = edit["range"]
+            by_uri.setdefault(edit["uri"], []).append(types.TextEdit(
+                range=types.Range(types.Position(**rng["start"]), types.Position(**rng["end"])),
+                new_text=edit["newText"],
+            ))
+            versions[edit["uri"]] = edit.get("version")
+        creations.extend(fix.get("creations") or [])
+    changes: list[Any] = []
+    if creations:
+        workspace = ls.client_capabilities.workspace
+        edit_caps = workspace.workspace_edit if workspace else None
+        operations = edit_caps.resource_operations if edit_caps else None
+        if not operations or types.ResourceOperationKind.Create not in operations:
+            return None  # the client cannot create files: offering half a fix would lose a step
+        for creation in creations:
+            if not _inside_workspace(ls, uri_to_path(creation["uri"])):
+                return None
+            changes.append(types.CreateFile(uri=creation["uri"], options=types.CreateFileOptions(ignore_if_exists=False, overwrite=False)))
+            changes.append(types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=creation["uri"], version=None),
+                edits=[types.TextEdit(range=types.Range(types.Position(0, 0), types.Position(0, 0)), new_text=creation["text"])],
+            ))
+    for uri, edits in by_uri.items():
+        changes.insert(0, types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions.get(uri)),
+            edits=edits,
+        ))
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def _comment_lead(path: str) -> str | None:
+    return _COMMENT.get(os.path.splitext(path)[1])
+
+
+def _disable_actions(ls, path: str, text: str, diagnostic: types.Diagnostic, rule: str) -> list[types.CodeAction]:
+    lead = _comment_lead(path)
+    if lead is None:
+        return []  # JSON has no comments: the journal and snapshots cannot carry a suppression
+    index = LineIndex(text, ls.encoding)
+    line = diagnostic.range.start.line
+    line_start = index.starts[line] if line < len(index.starts) else len(text)
+    line_text = text[line_start:text.find("\n", line_start) if "\n" in text[line_start:] else len(text)]
+    indent = line_text[: len(line_text) - len(line_text.lstrip())]
+    what = "statement" if path.endswith(".sql") else "line"
+    version = ls.versions.get(path)
+    uri = path_to_uri(path)
+
+    def insert(at_line: int, new_text: str) -> types.WorkspaceEdit:
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+            edits=[types.TextEdit(range=types.Range(types.Position(at_line, 0), types.Position(at_line, 0)), new_text=new_text)],
+        )])
+
+    return [
+        types.CodeAction(
+            title=f"Disable {rule} for this {what}", kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+            edit=insert(line, f"{indent}{lead} drizzle-lsp-ignore {rule}\n"),
+        ),
+        types.CodeAction(
+            title=f"Disable {rule} for this file", kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+            edit=insert(0, f"{lead} drizzle-lsp-ignore-file {rule}\n"),
+        ),
+    ]
+
+
+def _fix_all(ls, path: str, text: str) -> types.CodeAction | None:
+    """Every safe fix of this document, skipping any that overlaps one already taken."""
+    session = ls.session
+    safe = [v for v in session.findings.get(path, []) if v.fix and v.fix.applicability == "safe"
+            and all(e.path == path for e in v.fix.edits) and not v.fix.creations]
+    if not safe:
+        return None
+    taken: list[tuple[int, int]] = []
+    chosen = []
+    for violation in sorted(safe, key=lambda v: v.range.start if v.range else 0):
+        spans = [(e.start, e.end) for e in violation.fix.edits]
+        if any(s < te and ts < e or (s == e == ts == te) for s, e in spans for ts, te in taken):
+            continue
+        taken.extend(spans)
+        chosen.append(violation)
+    diagnostics = to_diagnostics(chosen, text, ls.encoding, ls.versions.get(path), ls)
+    fixes = [d.data["fix"] for d in diagnostics if isinstance(d.data, dict) and d.data.get("fix")]
+    edit = _workspace_edit(ls, fixes)
+    if edit is None:
+        return None
+    return types.CodeAction(title=f"drizzle-lsp: fix all safe problems ({len(fixes)})", kind=FIX_ALL_KIND, edit=edit)

@@ -1,0 +1,77 @@
+"""Violations to LSP diagnostics. The fix travels in ``data`` (already as LSP edits) so a code action never re-lints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from drizzle_lsp.analysis.describe import rule_url
+from drizzle_lsp.lsp.convert import LineIndex, path_to_uri
+
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+
+
+def to_diagnostics(violations: list[Any], text: str, encoding: str, version: int | None, ls: Any) -> list[types.Diagnostic]:
+    index = LineIndex(text, encoding)
+    other_indexes: dict[str, LineIndex] = {}
+
+    def index_for(path: str) -> LineIndex:
+        if path == (violations[0].path if violations else None):
+            return index
+        if path not in other_indexes:
+            other_indexes[path] = LineIndex(ls.document_text(path) or "", encoding)
+        return other_indexes[path]
+
+    out = []
+    for violation in violations:
+        where = violation.range
+        lsp_range = index.range(where.start, where.end) if where else types.Range(types.Position(0, 0), types.Position(0, 0))
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(uri=path_to_uri(r.path), range=index_for(r.path).range(r.start, r.end)),
+                message=message,
+            )
+            for r, message in violation.related
+        ]
+        message = violation.message + (f"\n{violation.help}" if violation.help else "")
+        out.append(types.Diagnostic(
+            range=lsp_range,
+            message=message,
+            severity=_SEVERITY.get(violation.severity, types.DiagnosticSeverity.Warning),
+            code=violation.rule,
+            code_description=types.CodeDescription(href=rule_url(violation.rule)),
+            source="drizzle-lsp",
+            related_information=related or None,
+            data=_data(violation, index_for, version, ls),
+        ))
+    return out
+
+
+def _data(violation: Any, index_for, version: int | None, ls: Any) -> dict:
+    data: dict = {"rule": violation.rule}
+    fix = violation.fix
+    if fix is None:
+        return data
+    edits = []
+    for edit in fix.edits:
+        rng = index_for(edit.path).range(edit.start, edit.end)
+        edits.append({
+            "uri": path_to_uri(edit.path),
+            "version": ls.versions.get(edit.path),
+            "range": {"start": {"line": rng.start.line, "character": rng.start.character},
+                      "end": {"line": rng.end.line, "character": rng.end.character}},
+            "newText": edit.new_text,
+        })
+    data["fix"] = {
+        "title": fix.title,
+        "applicability": fix.applicability,
+        "edits": edits,
+        "creations": [{"uri": path_to_uri(c.path), "text": c.text} for c in fix.creations],
+    }
+    return data

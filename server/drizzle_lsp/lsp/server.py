@@ -1,0 +1,379 @@
+"""``drizzle-lsp serve``: the language server, a thin pygls layer over ``analysis.session.Session``.
+
+Everything the server knows comes from the same core as ``drizzle-lsp check``; this module only translates between
+LSP messages and the core's model (offsets <-> positions, violations <-> diagnostics, fixes <-> workspace edits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import traceback
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from drizzle_lsp import __version__
+from drizzle_lsp.analysis.session import Session
+from drizzle_lsp.lsp import actions, diagnostics, hover
+from drizzle_lsp.lsp.convert import path_to_uri, uri_to_path
+from drizzle_lsp.lsp.settings import SECTION, parse_editor_settings
+
+log = logging.getLogger("drizzle-lsp")
+
+SHOW_DOCUMENTATION = "drizzle-lsp.showDocumentation"
+WATCHED_GLOBS = (
+    "**/drizzle.config.*",
+    "**/.drizzle-lsp.toml",
+    "**/package.json",
+    "**/*.sql",
+    "**/meta/_journal.json",
+    "**/meta/*_snapshot.json",
+    "**/snapshot.json",
+    "**/*.ts",
+)
+
+
+class DrizzleLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("drizzle-lsp", __version__)
+        self.session: Session | None = None
+        self.versions: dict[str, int] = {}  # path -> version of the open document
+        self.published: set[str] = set()  # paths that currently show diagnostics (push mode)
+        self.generation = 0
+        self.pending: set[str] = set()
+        self.analysis_lock = asyncio.Lock()
+        self.ready = asyncio.Event()
+        self.init_settings = None
+
+    # --- capabilities -------------------------------------------------------------------------------------------
+
+    @property
+    def pull_mode(self) -> bool:
+        text_document = self.client_capabilities.text_document
+        return bool(text_document and text_document.diagnostic)
+
+    @property
+    def encoding(self) -> str:
+        encoding = self.workspace.position_encoding
+        return str(getattr(encoding, "value", encoding) or "utf-16")
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        # Logs go to the client, never to stdout: stdout is the protocol channel.
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:  # noqa: BLE001 - logging must never break a request
+            print(message, file=sys.stderr)
+
+    # --- analysis scheduling ------------------------------------------------------------------------------------
+
+    def document_text(self, path: str) -> str | None:
+        assert self.session is not None
+        return self.session.text_of(path)
+
+    async def analyze(self, changed: set[str] | None) -> None:
+        """Run one analysis (all projects when ``changed`` is None) off the event loop, then publish."""
+        assert self.session is not None
+        session = self.session
+        async with self.analysis_lock:
+            loop = asyncio.get_running_loop()
+            versions = dict(self.versions)
+
+            def work() -> set[str]:
+                with session.lock:
+                    return session.reload_all() if changed is None else session.refresh(changed)
+
+            try:
+                touched = await loop.run_in_executor(None, work)
+            except Exception as error:  # noqa: BLE001 - the server must keep serving
+                self.log(f"drizzle-lsp analysis failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
+                return
+            self.publish(touched, versions)
+
+    async def schedule(self, paths: set[str]) -> None:
+        """Debounced re-check: a burst of keystrokes costs one analysis, run with the newest text."""
+        self.pending |= paths
+        self.generation += 1
+        generation = self.generation
+        assert self.session is not None
+        await asyncio.sleep(self.session.editor.debounce_ms / 1000)
+        if generation != self.generation:
+            return  # a newer change is waiting; it will analyse these paths too
+        await self.flush()
+
+    async def flush(self) -> None:
+        await self.ready.wait()
+        if not self.pending:
+            return
+        changed, self.pending = self.pending, set()
+        await self.analyze(changed)
+
+    def publish(self, touched: set[str], versions: dict[str, int]) -> None:
+        assert self.session is not None
+        if self.pull_mode:
+            refresh = self.client_capabilities.workspace and self.client_capabilities.workspace.diagnostics
+            if refresh and refresh.refresh_support:
+                self.workspace_diagnostic_refresh(None)
+            return
+        for path in sorted(touched | self.published):
+            found = self.session.findings.get(path, [])
+            if not found and path not in self.published:
+                continue
+            text = self.session.text_of(path)
+            items = diagnostics.to_diagnostics(found, text or "", self.encoding, self.versions_for(versions, path), self)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=path_to_uri(path), diagnostics=items, version=versions.get(path))
+            )
+            if found:
+                self.published.add(path)
+            else:
+                self.published.discard(path)
+
+    def versions_for(self, versions: dict[str, int], path: str) -> int | None:
+        return versions.get(path)
+
+
+server = DrizzleLanguageServer()
+
+
+def _roots(params: types.InitializeParams) -> list[str]:
+    if params.workspace_folders:
+        return [uri_to_path(f.uri) for f in params.workspace_folders]
+    if params.root_uri:
+        return [uri_to_path(params.root_uri)]
+    if params.root_path:
+        return [params.root_path]
+    return [os.getcwd()]
+
+
+@server.feature(types.INITIALIZE)
+def on_initialize(ls: DrizzleLanguageServer, params: types.InitializeParams) -> None:
+    ls.session = Session(_roots(params))
+    ls.init_settings = params.initialization_options
+    ls.session.editor = parse_editor_settings(params.initialization_options)
+
+
+@server.feature(types.INITIALIZED)
+async def on_initialized(ls: DrizzleLanguageServer, params: types.InitializedParams) -> None:
+    await _register_watchers(ls)
+    await _pull_configuration(ls)
+    token = "drizzle-lsp/initial-index"
+    progress = _begin_progress(ls, token, "drizzle-lsp: reading the Drizzle projects")
+    try:
+        await ls.analyze(None)
+    finally:
+        ls.ready.set()
+        if progress:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+    assert ls.session is not None
+    projects = len(ls.session.workspace.projects)
+    ls.log(f"drizzle-lsp {__version__}: {projects} Drizzle project(s) found under {', '.join(ls.session.roots)}")
+    if ls.pending:
+        await ls.flush()
+
+
+def _begin_progress(ls: DrizzleLanguageServer, token: str, title: str) -> bool:
+    window = ls.client_capabilities.window
+    if not (window and window.work_done_progress):
+        return False
+    try:
+        ls.work_done_progress.create(token)
+        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=False))
+        return True
+    except Exception:  # noqa: BLE001 - progress is a courtesy
+        return False
+
+
+async def _register_watchers(ls: DrizzleLanguageServer) -> None:
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]
+    )
+    registration = types.Registration(
+        id="drizzle-lsp-watchers", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+    )
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+    except Exception as error:  # noqa: BLE001
+        ls.log(f"could not register file watchers: {error}")
+
+
+async def _pull_configuration(ls: DrizzleLanguageServer) -> None:
+    workspace = ls.client_capabilities.workspace
+    assert ls.session is not None
+    editor = parse_editor_settings(ls.init_settings)
+    if workspace and workspace.configuration:
+        try:
+            result = await asyncio.wait_for(
+                ls.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+                ),
+                timeout=2,
+            )
+            if result and isinstance(result[0], dict) and result[0]:
+                editor = parse_editor_settings({**(ls.init_settings or {}), **result[0]} if isinstance(ls.init_settings, dict) else result[0])
+        except Exception as error:  # noqa: BLE001 - a client that cannot answer keeps the initial settings
+            ls.log(f"workspace/configuration failed: {error}")
+    ls.session.editor = editor
+    for problem in editor.problems:
+        ls.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Warning,
+            message=f"drizzle-lsp: {problem}. The default is used; fix it in your editor settings.",
+        ))
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def on_configuration(ls: DrizzleLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and settings.get(SECTION) is not None:
+        ls.init_settings = settings
+    await _pull_configuration(ls)
+    await ls.analyze(None)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+async def on_open(ls: DrizzleLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    path = uri_to_path(params.text_document.uri)
+    ls.versions[path] = params.text_document.version
+    assert ls.session is not None
+    ls.session.set_document(path, params.text_document.text)
+    if ls.session.text_of(path) != params.text_document.text or path not in _known_files(ls):
+        await ls.schedule({path})
+    elif not ls.pull_mode:
+        ls.publish({path}, dict(ls.versions))
+
+
+def _known_files(ls: DrizzleLanguageServer) -> set[str]:
+    assert ls.session is not None
+    return set(ls.session.findings)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+async def on_change(ls: DrizzleLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    path = uri_to_path(params.text_document.uri)
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    ls.versions[path] = params.text_document.version
+    assert ls.session is not None
+    ls.session.set_document(path, document.source)
+    await ls.schedule({path})
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+async def on_save(ls: DrizzleLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    path = uri_to_path(params.text_document.uri)
+    await ls.schedule({path})
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+async def on_close(ls: DrizzleLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    path = uri_to_path(params.text_document.uri)
+    ls.versions.pop(path, None)
+    assert ls.session is not None
+    had_unsaved = path in ls.session.overrides
+    ls.session.set_document(path, None)
+    if had_unsaved:
+        await ls.schedule({path})  # the disk's text may differ from what the editor showed
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def on_watched(ls: DrizzleLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+    assert ls.session is not None
+    paths = set()
+    for change in params.changes:
+        path = uri_to_path(change.uri)
+        if any(part in ("node_modules", ".git") for part in path.split(os.sep)):
+            continue
+        if change.type == types.FileChangeType.Deleted:
+            ls.session.file_deleted(path)
+        paths.add(path)
+    if paths:
+        # A created or deleted file can change the journal's view of the folder: reload the whole workspace.
+        created_or_deleted = any(c.type != types.FileChangeType.Changed for c in params.changes)
+        if created_or_deleted:
+            ls.pending |= paths
+            ls.generation += 1
+            await ls.ready.wait()
+            ls.pending = set()
+            await ls.analyze(None)
+        else:
+            await ls.schedule(paths)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_DIAGNOSTIC,
+    types.DiagnosticOptions(identifier="drizzle-lsp", inter_file_dependencies=True, workspace_diagnostics=True),
+)
+async def on_pull_diagnostics(ls: DrizzleLanguageServer, params: types.DocumentDiagnosticParams):
+    await ls.flush()
+    path = uri_to_path(params.text_document.uri)
+    assert ls.session is not None
+    text = ls.session.text_of(path) or ""
+    items = diagnostics.to_diagnostics(ls.session.findings.get(path, []), text, ls.encoding, ls.versions.get(path), ls)
+    return types.RelatedFullDocumentDiagnosticReport(items=items)
+
+
+@server.feature(types.WORKSPACE_DIAGNOSTIC)
+async def on_workspace_diagnostics(ls: DrizzleLanguageServer, params: types.WorkspaceDiagnosticParams):
+    await ls.flush()
+    assert ls.session is not None
+    reports = []
+    for path, found in sorted(ls.session.findings.items()):
+        text = ls.session.text_of(path) or ""
+        reports.append(types.WorkspaceFullDocumentDiagnosticReport(
+            uri=path_to_uri(path), version=ls.versions.get(path),
+            items=diagnostics.to_diagnostics(found, text, ls.encoding, ls.versions.get(path), ls),
+        ))
+    return types.WorkspaceDiagnosticReport(items=reports)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def on_hover(ls: DrizzleLanguageServer, params: types.HoverParams):
+    await ls.ready.wait()
+    try:
+        return hover.hover(ls, params)
+    except Exception as error:  # noqa: BLE001 - a hover failure must not surface as a crash
+        ls.log(f"hover failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
+        return None
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL_KIND], resolve_provider=False
+    ),
+)
+async def on_code_action(ls: DrizzleLanguageServer, params: types.CodeActionParams):
+    await ls.flush()
+    try:
+        return actions.code_actions(ls, params)
+    except Exception as error:  # noqa: BLE001
+        ls.log(f"code actions failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
+        return []
+
+
+@server.command(SHOW_DOCUMENTATION)
+async def show_documentation(ls: DrizzleLanguageServer, *args):
+    from drizzle_lsp.analysis.describe import rule_url
+
+    rule = args[0] if args else None
+    if isinstance(rule, list):
+        rule = rule[0] if rule else None
+    if not isinstance(rule, str):
+        return None
+    ls.window_show_document(types.ShowDocumentParams(uri=rule_url(rule), external=True))
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    # `--stdio` is what vscode-languageclient appends; stdio is the only transport, so it is accepted and ignored.
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    server.start_io()
+    return 0
+
+
+start = main

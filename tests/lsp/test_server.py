@@ -1,0 +1,147 @@
+"""End-to-end: the real server over stdio, a real LSP client, real files on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.lsp.conftest import start
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "drizzle_lsp", "serve", "--stdio"]))
+async def client(lsp_client: LanguageClient):
+    registrations: list = []
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def on_register(params: types.RegistrationParams):
+        registrations.extend(params.registrations)
+
+    lsp_client.registrations = registrations
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _wait_for_diagnostics(client: LanguageClient, uri: str, predicate, timeout: float = 15.0):
+    async def poll():
+        while True:
+            found = client.diagnostics.get(uri, [])
+            if predicate(found):
+                return found
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+def _open(client: LanguageClient, path, text: str | None = None, language: str = "sql", version: int = 1):
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id=language, version=version, text=text if text is not None else path.read_text(),
+    )))
+
+
+async def test_push_diagnostics_for_a_syntax_error_while_typing(client: LanguageClient, project):
+    await start(client, project, "neovim@v0.7.0")
+    migration = project / "drizzle" / "0001_index.sql"
+    _open(client, migration)
+    broken = 'CREATE INDEX "orders_customer_idx" ON "orders" USING btree ("customer_id";\n'
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=migration.as_uri(), version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=broken)],
+    ))
+    found = await _wait_for_diagnostics(client, migration.as_uri(), lambda d: any(x.code == "syntax-error" for x in d))
+    error = next(d for d in found if d.code == "syntax-error")
+    assert error.severity == types.DiagnosticSeverity.Error
+    assert error.source == "drizzle-lsp"
+    assert error.code_description and error.code_description.href.endswith("/syntax-error.md")
+    # The unsaved text was checked, not the file on disk.
+    assert migration.read_text().rstrip().endswith('("customer_id");')
+    # Fixing the text clears the diagnostic.
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=migration.as_uri(), version=3),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=broken.replace('";', '");'))],
+    ))
+    await _wait_for_diagnostics(client, migration.as_uri(), lambda d: not any(x.code == "syntax-error" for x in d))
+
+
+async def test_pull_diagnostics_and_unused_suppression_quick_fix(client: LanguageClient, project):
+    await start(client, project, "visual-studio-code")
+    migration = project / "drizzle" / "0001_index.sql"
+    text = "-- drizzle-lsp-ignore require-concurrent-index\nSET lock_timeout = '5s';--> statement-breakpoint\n" + migration.read_text()
+    _open(client, migration, text)
+    report = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+        text_document=types.TextDocumentIdentifier(uri=migration.as_uri())
+    ))
+    unused = [d for d in report.items if d.code == "unused-suppression"]
+    assert unused, [d.code for d in report.items]
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=migration.as_uri()),
+        range=unused[0].range,
+        context=types.CodeActionContext(diagnostics=unused),
+    ))
+    titles = [a.title for a in actions]
+    fix = next(a for a in actions if a.edit and a.kind == types.CodeActionKind.QuickFix and not a.title.startswith("Disable"))
+    change = fix.edit.document_changes[0]
+    assert change.text_document.version == 1
+    assert any(t.startswith("Show documentation") for t in titles)
+
+
+async def test_hover_explains_the_lock_of_a_statement(client: LanguageClient, project):
+    await start(client, project, "visual-studio-code")
+    migration = project / "drizzle" / "0001_index.sql"
+    _open(client, migration)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=migration.as_uri()), position=types.Position(line=0, character=3),
+    ))
+    assert hover is not None
+    text = hover.contents.value
+    assert "SHARE" in text and "orders" in text
+    assert "existed before this migration" in text
+
+
+async def test_hover_on_a_schema_column_shows_its_sql(client: LanguageClient, project):
+    await start(client, project, "visual-studio-code")
+    schema = project / "src" / "schema.ts"
+    _open(client, schema, language="typescript")
+    line = schema.read_text().splitlines().index('  customerId: bigint("customer_id", { mode: "number" }),')
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=schema.as_uri()), position=types.Position(line=line, character=4),
+    ))
+    assert hover is not None
+    assert '"customer_id" bigint' in hover.contents.value
+
+
+async def test_bad_editor_setting_is_reported_and_server_keeps_working(client: LanguageClient, project):
+    await start(client, project, "neovim@v0.7.0", options={"postgresVersion": 9, "unknownThing": 1})
+    messages = []
+
+    async def wait_messages():
+        while len(client.messages) < 2:
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(wait_messages(), 10)
+    texts = " ".join(m.message for m in client.messages)
+    assert "postgresVersion" in texts and "unknownThing" in texts
+    migration = project / "drizzle" / "0001_index.sql"
+    _open(client, migration, "CREATE TABLE (;\n")
+    await _wait_for_diagnostics(client, migration.as_uri(), lambda d: any(x.code == "syntax-error" for x in d))
+
+
+async def test_new_migration_file_on_disk_is_picked_up(client: LanguageClient, project):
+    await start(client, project, "neovim@v0.7.0")
+    journal = project / "drizzle" / "meta" / "_journal.json"
+    migration = project / "drizzle" / "0002_broken.sql"
+    migration.write_text("ALTER TABLE;\n")
+    import json
+
+    data = json.loads(journal.read_text())
+    data["entries"].append({"idx": 2, "version": "7", "when": 1700000009000, "tag": "0002_broken", "breakpoints": True})
+    journal.write_text(json.dumps(data))
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=migration.as_uri(), type=types.FileChangeType.Created),
+        types.FileEvent(uri=journal.as_uri(), type=types.FileChangeType.Changed),
+    ]))
+    await _wait_for_diagnostics(client, migration.as_uri(), lambda d: any(x.code == "syntax-error" for x in d))
