@@ -6,13 +6,18 @@ migrator mode (``analysis.migrator``):
 
 - ``transaction``: drizzle-kit migrate and drizzle-orm's ``migrate()`` open one transaction and run every pending
   migration in it. Which migrations are pending is only known at deploy time, so every later migration counts as
-  possibly in the same batch;
+  possibly in the same batch; and every migration may be the first pending one, so each file starts inside the
+  migrator's transaction even when an earlier file ended it with an explicit ``COMMIT``;
 - ``per-file``: each migration file in its own transaction (wrangler d1, a per-file runner);
 - ``no-transaction``: neon-http sends each statement on its own, so each statement commits by itself.
 
 Explicit transaction control in a migration is honoured the way PostgreSQL sees it: ``COMMIT`` (or ``END``,
 ``ROLLBACK``) ends the migrator's transaction, the statements after it autocommit one by one until a ``BEGIN`` opens
 a new transaction; a ``BEGIN`` inside an open transaction changes nothing (PostgreSQL only warns).
+
+drizzle sends each breakpoint chunk as one query. When a chunk holds several statements and no transaction is open,
+PostgreSQL runs that query as one implicit transaction block (measured: ``COMMIT; CREATE INDEX CONCURRENTLY …`` in
+one chunk still fails with 25001), so those statements share a transaction too.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from drizzle_lsp.model import Migration, Operation, OpKind, Statement
+from drizzle_lsp.sql.splitter import split_chunks
 
 TRANSACTION = "transaction"
 PER_FILE = "per-file"
@@ -38,6 +44,8 @@ class StatementRef:
     statement: Statement
     position: int  # over all migrations, in apply order
     transaction: int  # statements sharing this number run in one transaction
+    in_block: bool = True  # inside a transaction block (False: it commits on its own, so CONCURRENTLY may run)
+    file: int = 0  # index of its migration in apply order, to tell how many files apart two statements are
 
     def operations(self) -> Iterator[Operation]:
         """The statement's operations, with those found inside a DO block after the block itself."""
@@ -67,26 +75,42 @@ class TransactionMap:
             next_id += 1
             return next_id - 1
 
-        if self.migrator == TRANSACTION:
-            current = fresh()
-        for migration in self.migrations:
-            if self.migrator == PER_FILE:
+        for file, migration in enumerate(self.migrations):
+            if self.migrator == PER_FILE or (self.migrator == TRANSACTION and current is None):
+                # In transaction mode this file may be the first pending one, so the migrator's transaction is open at
+                # its start even when an earlier file committed explicitly.
                 current = fresh()
+            chunk_of, shared = _chunks(migration)
+            implicit: dict[int, int] = {}  # chunk -> the implicit transaction of its multi-statement query
             for statement in migration.statements:
                 control = _transaction_control(statement)
+                chunk = chunk_of(statement)
                 if self.migrator == NO_TRANSACTION:
-                    # Every statement is its own request: even an explicit BEGIN does not outlive it.
-                    self._add(migration, statement, fresh())
+                    # Every request stands alone: even an explicit BEGIN does not outlive it; a chunk holding several
+                    # statements is one request, run as one implicit transaction.
+                    if chunk in shared:
+                        self._add(migration, statement, implicit.setdefault(chunk, fresh()), True, file)
+                    else:
+                        self._add(migration, statement, fresh(), False, file)
                     continue
-                if control in _BEGINS and current is None:
+                if current is None and chunk in shared:
+                    group = implicit.setdefault(chunk, fresh())
+                    if control in _BEGINS:
+                        current = group  # BEGIN turns the implicit block into an explicit one
+                    self._add(migration, statement, group, True, file)
+                elif current is None and control in _BEGINS:
                     current = fresh()
-                group = current if current is not None else fresh()
-                self._add(migration, statement, group)
+                    self._add(migration, statement, current, True, file)
+                elif current is None:
+                    self._add(migration, statement, fresh(), False, file)
+                else:
+                    self._add(migration, statement, current, True, file)
                 if control in _ENDS:
                     current = None
 
-    def _add(self, migration: Migration, statement: Statement, transaction: int) -> None:
-        ref = StatementRef(migration, statement, len(self.refs), transaction)
+    def _add(self, migration: Migration, statement: Statement, transaction: int, in_block: bool = True,
+             file: int = 0) -> None:
+        ref = StatementRef(migration, statement, len(self.refs), transaction, in_block, file)
         self.refs.append(ref)
         self._by_statement[id(statement)] = ref
         self._by_transaction.setdefault(transaction, []).append(ref)
@@ -119,9 +143,38 @@ class TransactionMap:
             return []
         return [r for r in self._by_transaction.get(ref.transaction, []) if r.position < ref.position]
 
+    def in_transaction_block(self, statement: Statement) -> bool:
+        """Whether ``statement`` runs inside a transaction block (the migrator's, an explicit one, or the implicit one of
+        a multi-statement query), where ``CONCURRENTLY`` and ``VACUUM`` fail with 25001."""
+        ref = self.ref(statement)
+        return ref.in_block if ref is not None else self.migrator != NO_TRANSACTION
+
     def in_same_transaction(self, first: Statement, second: Statement) -> bool:
         a, b = self.ref(first), self.ref(second)
         return a is not None and b is not None and a.transaction == b.transaction
+
+
+def _chunks(migration: Migration):
+    """(statement -> its breakpoint chunk number, the chunks holding more than one statement that does something)."""
+    starts = [start for start, _ in split_chunks(migration.text)]
+
+    def chunk_of(statement: Statement) -> int:
+        offset = statement.range.start
+        low, high = 0, len(starts) - 1
+        while low < high:  # the last chunk starting at or before the statement
+            middle = (low + high + 1) // 2
+            if starts[middle] <= offset:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    counts: dict[int, int] = {}
+    for statement in migration.statements:
+        if statement.error is not None or any(op.kind is not OpKind.COMMENT for op in statement.operations):
+            chunk = chunk_of(statement)
+            counts[chunk] = counts.get(chunk, 0) + 1
+    return chunk_of, {chunk for chunk, count in counts.items() if count > 1}
 
 
 def _transaction_control(statement: Statement) -> str | None:
