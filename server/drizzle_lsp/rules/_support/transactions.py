@@ -32,6 +32,11 @@ TRANSACTION = "transaction"
 PER_FILE = "per-file"
 NO_TRANSACTION = "no-transaction"
 
+# Who opened the transaction block a statement runs in ("" when it runs on its own).
+MIGRATOR = "migrator"
+EXPLICIT = "explicit"
+IMPLICIT = "implicit"
+
 _ENDS = {"commit", "rollback", "commit_prepared", "rollback_prepared", "prepare"}
 _BEGINS = {"begin"}
 
@@ -46,6 +51,7 @@ class StatementRef:
     transaction: int  # statements sharing this number run in one transaction
     in_block: bool = True  # inside a transaction block (False: it commits on its own, so CONCURRENTLY may run)
     file: int = 0  # index of its migration in apply order, to tell how many files apart two statements are
+    block: str = MIGRATOR  # who opened the block: MIGRATOR, EXPLICIT (a BEGIN), IMPLICIT (a multi-statement query)
 
     def operations(self) -> Iterator[Operation]:
         """The statement's operations, with those found inside a DO block after the block itself."""
@@ -75,11 +81,12 @@ class TransactionMap:
             next_id += 1
             return next_id - 1
 
+        opener = ""
         for file, migration in enumerate(self.migrations):
             if self.migrator == PER_FILE or (self.migrator == TRANSACTION and current is None):
                 # In transaction mode this file may be the first pending one, so the migrator's transaction is open at
                 # its start even when an earlier file committed explicitly.
-                current = fresh()
+                current, opener = fresh(), MIGRATOR
             chunk_of, shared = _chunks(migration)
             implicit: dict[int, int] = {}  # chunk -> the implicit transaction of its multi-statement query
             for statement in migration.statements:
@@ -89,28 +96,27 @@ class TransactionMap:
                     # Every request stands alone: even an explicit BEGIN does not outlive it; a chunk holding several
                     # statements is one request, run as one implicit transaction.
                     if chunk in shared:
-                        self._add(migration, statement, implicit.setdefault(chunk, fresh()), True, file)
+                        self._add(migration, statement, implicit.setdefault(chunk, fresh()), IMPLICIT, file)
                     else:
-                        self._add(migration, statement, fresh(), False, file)
+                        self._add(migration, statement, fresh(), "", file)
                     continue
                 if current is None and chunk in shared:
                     group = implicit.setdefault(chunk, fresh())
                     if control in _BEGINS:
-                        current = group  # BEGIN turns the implicit block into an explicit one
-                    self._add(migration, statement, group, True, file)
+                        current, opener = group, EXPLICIT  # BEGIN turns the implicit block into an explicit one
+                    self._add(migration, statement, group, IMPLICIT if current is None else EXPLICIT, file)
                 elif current is None and control in _BEGINS:
-                    current = fresh()
-                    self._add(migration, statement, current, True, file)
+                    current, opener = fresh(), EXPLICIT
+                    self._add(migration, statement, current, EXPLICIT, file)
                 elif current is None:
-                    self._add(migration, statement, fresh(), False, file)
+                    self._add(migration, statement, fresh(), "", file)
                 else:
-                    self._add(migration, statement, current, True, file)
+                    self._add(migration, statement, current, opener, file)
                 if control in _ENDS:
                     current = None
 
-    def _add(self, migration: Migration, statement: Statement, transaction: int, in_block: bool = True,
-             file: int = 0) -> None:
-        ref = StatementRef(migration, statement, len(self.refs), transaction, in_block, file)
+    def _add(self, migration: Migration, statement: Statement, transaction: int, block: str, file: int) -> None:
+        ref = StatementRef(migration, statement, len(self.refs), transaction, bool(block), file, block)
         self.refs.append(ref)
         self._by_statement[id(statement)] = ref
         self._by_transaction.setdefault(transaction, []).append(ref)
@@ -228,6 +234,6 @@ def operations_later_in_transaction(ctx) -> Iterator[tuple[StatementRef, Operati
 
 
 __all__ = [
-    "NO_TRANSACTION", "PER_FILE", "TRANSACTION", "StatementRef", "TransactionMap", "operations_later_in_transaction",
-    "transaction_map",
+    "EXPLICIT", "IMPLICIT", "MIGRATOR", "NO_TRANSACTION", "PER_FILE", "TRANSACTION", "StatementRef", "TransactionMap",
+    "operations_later_in_transaction", "transaction_map",
 ]
