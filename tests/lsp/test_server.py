@@ -116,8 +116,6 @@ async def test_hover_on_a_schema_column_shows_its_sql(client: LanguageClient, pr
 
 async def test_bad_editor_setting_is_reported_and_server_keeps_working(client: LanguageClient, project):
     await start(client, project, "neovim@v0.7.0", options={"postgresVersion": 9, "unknownThing": 1})
-    messages = []
-
     async def wait_messages():
         while len(client.messages) < 2:
             await asyncio.sleep(0.05)
@@ -145,3 +143,44 @@ async def test_new_migration_file_on_disk_is_picked_up(client: LanguageClient, p
         types.FileEvent(uri=journal.as_uri(), type=types.FileChangeType.Changed),
     ]))
     await _wait_for_diagnostics(client, migration.as_uri(), lambda d: any(x.code == "syntax-error" for x in d))
+
+
+async def test_fix_all_applies_every_safe_fix(client: LanguageClient, project):
+    await start(client, project, "visual-studio-code")
+    migration = project / "drizzle" / "0001_index.sql"
+    text = (
+        "-- drizzle-lsp-ignore require-concurrent-index\nSET lock_timeout = '5s';--> statement-breakpoint\n"
+        "-- drizzle-lsp-ignore require-concurrent-index-drop\nSET statement_timeout = '5s';--> statement-breakpoint\n"
+        + migration.read_text()
+    )
+    _open(client, migration, text)
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=migration.as_uri()),
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+        context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.drizzle-lsp"]),
+    ))
+    assert len(actions) == 1 and actions[0].kind == "source.fixAll.drizzle-lsp"
+    edits = actions[0].edit.document_changes[0].edits
+    assert len(edits) == 2  # both unused suppressions removed in one action
+    assert {e.range.start.line for e in edits} == {0, 2}
+    assert all(e.new_text == "" for e in edits)
+
+
+async def test_settings_change_takes_effect(client: LanguageClient, project):
+    await start(client, project, "neovim@v0.7.0")
+    migration = project / "drizzle" / "0001_index.sql"
+    _open(client, migration)
+    await _wait_for_diagnostics(client, migration.as_uri(), lambda d: any(x.code == "require-concurrent-index" for x in d))
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"drizzleLsp": {"ignore": ["require-concurrent-index"]}}
+    ))
+    await _wait_for_diagnostics(client, migration.as_uri(), lambda d: not any(x.code == "require-concurrent-index" for x in d))
+
+
+async def test_config_file_error_is_reported(client: LanguageClient, project):
+    (project / ".drizzle-lsp.toml").write_text("postgres-version = 'sixteen'\n")
+    await start(client, project, "neovim@v0.7.0")
+    settings_uri = (project / ".drizzle-lsp.toml").as_uri()
+    found = await _wait_for_diagnostics(client, settings_uri, lambda d: bool(d))
+    assert any("postgres-version" in d.message for d in found)
+    assert found[0].range.start.line == 0
