@@ -200,8 +200,32 @@ def test_hand_written_types_are_spelled_like_drizzle_kit():
     cols = one(sql).table_def.columns
     assert [c.type for c in cols.values()] == [
         "integer", "bigint", "timestamp with time zone", "double precision", "boolean", "varchar(20)", "varchar",
-        "numeric(8, 3)", "timestamp (6)", "integer[]", "mood"]
+        "numeric(8, 3)", "timestamp(6)", "integer[]", "mood"]
     assert cols["k"].type_schema == "public"
+
+
+def test_timestamp_precision_keeps_the_spelling_drizzle_kit_diffs():
+    # drizzle-orm writes `timestamp (3)` in mode 'date' and `timestamp(3)` in mode 'string'; the snapshot keeps
+    # each, and drizzle-kit emits SET DATA TYPE when a column switches between them.
+    cols = one('CREATE TABLE t (a timestamp (3), b timestamp(3) with time zone, c timestamptz (0));').table_def.columns
+    assert [c.type for c in cols.values()] == [
+        "timestamp (3)", "timestamp(3) with time zone", "timestamp (0) with time zone"]
+
+
+def test_enum_rename_and_schema_move():
+    ops = [op for st in parse_migration('ALTER TYPE "public"."channel" RENAME TO "contact_channel";\n'
+                                        'ALTER TYPE "s"."mood" SET SCHEMA "t";', "m.sql") for op in st.operations]
+    assert [(o.kind, o.schema, o.type_name, o.new_name) for o in ops] == [
+        (OpKind.RENAME_TYPE, "public", "channel", "contact_channel"), (OpKind.SET_TYPE_SCHEMA, "s", "mood", "t")]
+
+
+def test_identity_changes_as_drizzle_kit_writes_them():
+    sql = ('ALTER TABLE "t" ALTER COLUMN "id" SET GENERATED ALWAYS, ALTER COLUMN "id" SET INCREMENT BY 2, '
+           'ALTER COLUMN "id" SET MAXVALUE 100, ALTER COLUMN "id" SET NO CYCLE;')
+    ops = [op for st in parse_migration(sql, "m.sql") for op in st.operations]
+    assert [o.kind for o in ops] == [OpKind.ALTER_IDENTITY] * 4
+    assert [(o.value, o.constraint) for o in ops] == [
+        ("always", {}), (None, {"increment": "2"}), (None, {"max_value": "100"}), (None, {"cycle": False})]
 
 
 def test_type_range_and_using_of_set_data_type():

@@ -74,3 +74,22 @@ def test_diff_reports_missing_and_extra():
     lines = diff(canonical(a), canonical(b), "ts", "snapshot")
     assert any(line.startswith("tables.public.users.columns.note: only in ts") for line in lines)
     assert any(line.startswith("tables.public.users.columns.extra: only in snapshot") for line in lines)
+
+
+def test_mysql_unique_index_and_unique_constraint_are_one_object():
+    from drizzle_lsp.model.schema import Index, IndexColumn, UniqueConstraint
+
+    def shop(as_index: bool, dialect: str) -> DatabaseSchema:
+        schema = DatabaseSchema(dialect=dialect)
+        table = Table(name="products", schema="" if dialect == "mysql" else "public")
+        table.columns["sku"] = Column("sku", "varchar(32)", not_null=True)
+        if as_index:
+            table.indexes["products_sku_idx"] = Index("products_sku_idx", [IndexColumn("sku")], unique=True)
+        else:
+            table.unique_constraints["products_sku_idx"] = UniqueConstraint("products_sku_idx", ["sku"])
+        schema.add_table(table)
+        return schema
+
+    assert diff(canonical(shop(True, "mysql")), canonical(shop(False, "mysql"))) == []
+    # PostgreSQL keeps them apart: drizzle-kit emits different statements for each.
+    assert diff(canonical(shop(True, "postgresql")), canonical(shop(False, "postgresql")))

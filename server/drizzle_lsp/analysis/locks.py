@@ -108,7 +108,7 @@ def lock_facts(op: Operation, state: DatabaseSchema | None = None, pg_version: i
     if kind in (OpKind.DROP_COLUMN, OpKind.RENAME_COLUMN, OpKind.RENAME_TABLE, OpKind.DROP_NOT_NULL,
                 OpKind.SET_DEFAULT, OpKind.DROP_DEFAULT, OpKind.DROP_TABLE, OpKind.TRUNCATE, OpKind.DROP_CONSTRAINT,
                 OpKind.RENAME_CONSTRAINT, OpKind.ENABLE_RLS, OpKind.DISABLE_RLS, OpKind.DROP_IDENTITY,
-                OpKind.SET_TABLE_SCHEMA):
+                OpKind.SET_TABLE_SCHEMA, OpKind.ALTER_IDENTITY):
         return LockFact(ACCESS_EXCLUSIVE, [table])
     if kind == OpKind.ADD_IDENTITY:
         return LockFact(ACCESS_EXCLUSIVE, [table])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 import re
 
+from drizzle_lsp.analysis.replay_types import EXISTS, MISSING, TypeOps
 from drizzle_lsp.model import (
-    CheckConstraint, ConstraintType, DatabaseSchema, Enum, ForeignKey, Operation, OpKind, PrimaryKey, Problem,
+    CheckConstraint, ConstraintType, DatabaseSchema, ForeignKey, Operation, OpKind, PrimaryKey, Problem,
     Sequence, Table, UniqueConstraint, qualify,
 )
 
@@ -14,10 +15,9 @@ READ_ONLY = {OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT, OpKind.TRUNCATE, OpKin
              OpKind.TRANSACTION, OpKind.TABLE_REWRITE, OpKind.PRAGMA, OpKind.COMMENT, OpKind.UNKNOWN,
              OpKind.DO_BLOCK}
 MUTATING = set(OpKind) - READ_ONLY
-MISSING, EXISTS = "reference-to-missing-object", "object-already-exists"
 
 
-class Applier:
+class Applier(TypeOps):
     def __init__(self, state: DatabaseSchema, dialect: str) -> None:
         self.state = state
         self.dialect = dialect
@@ -194,6 +194,20 @@ class Applier:
     def _drop_identity(self, op: Operation) -> None:
         self._set_attr(op, "identity", None)
 
+    def _alter_identity(self, op: Operation) -> None:
+        table = self._table(op)
+        col = self._column(op, table) if table is not None else None
+        if col is None:
+            return
+        if col.identity is None:
+            self._problem(MISSING, f'column "{col.name}" of table "{table.name}" is not an identity column', op,
+                          op.column_range)
+            return
+        if op.value:
+            col.identity.type = op.value
+        for attr, value in (op.constraint or {}).items():
+            setattr(col.identity, attr, value)
+
     def _set_attr(self, op: Operation, attr: str, value) -> None:
         table = self._table(op)
         col = self._column(op, table) if table is not None else None
@@ -275,6 +289,17 @@ class Applier:
         table.indexes[op.index.name] = copy.deepcopy(op.index)
 
     def _drop_index(self, op: Operation) -> None:
+        if self.dialect == "mysql" and op.table:
+            # MySQL names indexes per table, and a UNIQUE constraint is an index: DROP INDEX removes either.
+            table = self._table(op)
+            name = op.index_name or ""
+            if table is not None and name in table.indexes:
+                del table.indexes[name]
+            elif table is not None and name in table.unique_constraints:
+                del table.unique_constraints[name]
+            elif table is not None and not op.if_exists:
+                self._problem(MISSING, f'index "{name}" does not exist in table "{table.name}"', op)
+            return
         found = _find_index(self.state, op.index_name or "", self._schema(op))
         if found is None:
             if not op.if_exists:
@@ -291,45 +316,6 @@ class Applier:
         del table.indexes[ix.name]
         ix.name = op.new_name or ix.name
         table.indexes[ix.name] = ix
-
-    def _create_enum(self, op: Operation) -> None:
-        key = qualify(self._schema(op), op.type_name or "")
-        if key in self.state.enums:
-            self._problem(EXISTS, f'type "{op.type_name}" already exists', op)
-            return
-        self.state.enums[key] = Enum(name=op.type_name or "", values=list(op.values), schema=self._schema(op))
-
-    def _enum(self, op: Operation) -> Enum | None:
-        found = self.state.enums.get(qualify(self._schema(op), op.type_name or ""))
-        if found is None and not op.if_exists:
-            self._problem(MISSING, f'type "{op.type_name}" does not exist at this point', op)
-        return found
-
-    def _add_enum_value(self, op: Operation) -> None:
-        enum = self._enum(op)
-        if enum is None or op.new_value is None:
-            return
-        if op.new_value in enum.values:
-            if not op.if_not_exists:
-                self._problem(EXISTS, f'enum value "{op.new_value}" already exists in "{enum.name}"', op)
-            return
-        anchor = op.before_value or op.after_value
-        if anchor is not None and anchor in enum.values:
-            at = enum.values.index(anchor) + (1 if op.after_value else 0)
-            enum.values.insert(at, op.new_value)
-        else:
-            enum.values.append(op.new_value)
-
-    def _rename_enum_value(self, op: Operation) -> None:
-        enum = self._enum(op)
-        if enum is not None and op.value in enum.values:
-            enum.values[enum.values.index(op.value)] = op.new_value or op.value
-        elif enum is not None:
-            self._problem(MISSING, f'enum value "{op.value}" does not exist in "{enum.name}"', op)
-
-    def _drop_type(self, op: Operation) -> None:
-        if self._enum(op) is not None:
-            del self.state.enums[qualify(self._schema(op), op.type_name or "")]
 
     def _create_schema(self, op: Operation) -> None:
         if op.schema in self.state.schemas and not op.if_not_exists:

@@ -8,7 +8,11 @@ snapshot) and compare ``canonical()`` of each. Only differences without meaning 
 - runs of whitespace in SQL expressions (defaults, index ``where``, checks, generated expressions) outside string
   literals and quoted identifiers;
 - a PostgreSQL table or enum with no schema lives in ``public``; a PostgreSQL foreign key with no ``schema_to`` points
-  into ``public``.
+  into ``public``;
+- in MySQL a unique index and a unique constraint are the same object (a ``UNIQUE KEY``), and drizzle-kit itself
+  folds every unique index into the unique constraints before diffing (``applyMysqlSnapshotsDiff``), then writes it
+  as ``CONSTRAINT … UNIQUE(…)`` in ``CREATE TABLE``; so the SQL cannot say which of the two the schema declared, and
+  both sides list a MySQL unique index as a unique constraint of the same name and columns.
 
 Identifier quoting, type spelling and the like are kept as they are: if drizzle-kit writes them consistently, a reader
 that writes them differently is wrong and the test should say so. Source ranges, TypeScript keys, builders and builder
@@ -26,7 +30,7 @@ def canonical(schema: DatabaseSchema) -> dict[str, Any]:
     pg = schema.dialect == "postgresql"
     tables = {}
     for table in schema.tables.values():
-        tables[_table_key(table, pg)] = _table(table, pg)
+        tables[_table_key(table, pg)] = _table(table, pg, schema.dialect == "mysql")
     enums = {}
     for enum in schema.enums.values():
         enum_schema = enum.schema or ("public" if pg else "")
@@ -67,12 +71,20 @@ def _table_key(table: Table, pg: bool) -> str:
     return qualify((table.schema or "public") if pg else table.schema, table.name)
 
 
-def _table(table: Table, pg: bool) -> dict[str, Any]:
+def _table(table: Table, pg: bool, mysql: bool = False) -> dict[str, Any]:
+    indexes = list(table.indexes.values())
+    uniques = {u.name: {"name": u.name, "columns": list(u.columns), "nulls_not_distinct": u.nulls_not_distinct}
+               for u in table.unique_constraints.values()}
+    if mysql:
+        for index in [i for i in indexes if i.unique]:
+            indexes.remove(index)
+            uniques[index.name] = {"name": index.name, "columns": [c.expression for c in index.columns],
+                                   "nulls_not_distinct": False}
     return {
         "name": table.name,
         "schema": (table.schema or "public") if pg else table.schema,
         "columns": {c.name: _column(c) for c in table.columns.values()},
-        "indexes": {i.name: _index(i) for i in table.indexes.values()},
+        "indexes": {i.name: _index(i) for i in indexes},
         "foreign_keys": {
             fk.name: {
                 "name": fk.name,
@@ -87,10 +99,7 @@ def _table(table: Table, pg: bool) -> dict[str, Any]:
             for fk in table.foreign_keys.values()
         },
         "primary_keys": {pk.name: {"name": pk.name, "columns": list(pk.columns)} for pk in table.primary_keys.values()},
-        "unique_constraints": {
-            u.name: {"name": u.name, "columns": list(u.columns), "nulls_not_distinct": u.nulls_not_distinct}
-            for u in table.unique_constraints.values()
-        },
+        "unique_constraints": uniques,
         "checks": {c.name: {"name": c.name, "value": normalize_sql(c.value)} for c in table.checks.values()},
         "rls_enabled": table.rls_enabled,
     }

@@ -30,6 +30,7 @@ class OpKind(str, _Enum):
     DROP_DEFAULT = "drop_default"
     ADD_IDENTITY = "add_identity"
     DROP_IDENTITY = "drop_identity"
+    ALTER_IDENTITY = "alter_identity"  # SET GENERATED … / SET INCREMENT BY …: ``value`` and ``constraint`` (a dict)
     ADD_CONSTRAINT = "add_constraint"
     VALIDATE_CONSTRAINT = "validate_constraint"
     DROP_CONSTRAINT = "drop_constraint"
@@ -41,6 +42,8 @@ class OpKind(str, _Enum):
     ADD_ENUM_VALUE = "add_enum_value"
     RENAME_ENUM_VALUE = "rename_enum_value"
     DROP_TYPE = "drop_type"
+    RENAME_TYPE = "rename_type"  # ALTER TYPE … RENAME TO (new_name)
+    SET_TYPE_SCHEMA = "set_type_schema"  # ALTER TYPE … SET SCHEMA (new_name is the schema)
     CREATE_SCHEMA = "create_schema"
     DROP_SCHEMA = "drop_schema"
     CREATE_SEQUENCE = "create_sequence"

@@ -8,7 +8,7 @@ from drizzle_lsp.model.schema import CheckConstraint, ForeignKey, Index, IndexCo
     UniqueConstraint
 from drizzle_lsp.schema_ts.columns import _call_chain
 from drizzle_lsp.schema_ts.parser import ParsedFile
-from drizzle_lsp.schema_ts.tables import ColumnName, TableInfo, foreign_key_name, function_body
+from drizzle_lsp.schema_ts.tables import ColumnName, TableInfo, foreign_key_name, function_body, recased_name
 from drizzle_lsp.schema_ts.values import Ctx, Evaluator, SqlTemplate, Unresolved, js_number_text, unwrap
 
 Node = tree_sitter.Node
@@ -68,7 +68,8 @@ def _read_item(ctx: Ctx, table: Table, info: TableInfo, file: ParsedFile, item: 
             elif method == "nullsNotDistinct":
                 nulls_not_distinct = True
         names = [c.name for c in columns]
-        key = name or f"{table.name}_{'_'.join(names)}_unique"
+        # drizzle-orm names it when the builder is built, from the uncased names (the TS keys); drizzle-kit keeps it.
+        key = name or f"{table.name}_{'_'.join(c.raw for c in columns)}_unique"
         if ctx.dialect == "sqlite":
             table.indexes[key] = Index(key, [IndexColumn(n) for n in names], unique=True, range=where)
         else:
@@ -210,7 +211,7 @@ def _foreign_key(ctx: Ctx, table: Table, info: TableInfo, file: ParsedFile, args
         foreign.append(found.columns[key])
     assert target is not None
     explicit = evaluator.value(file, fields["name"]) if "name" in fields else None
-    name = str(explicit) if explicit else foreign_key_name(ctx, table.name, columns, target, foreign)
+    name = foreign_key_name(ctx, table.name, columns, target, foreign, str(explicit) if explicit else None)
     on_delete = on_update = "no action"
     for method, method_args, _call in modifiers:
         margs = _args(method_args)
@@ -239,10 +240,8 @@ def _primary_key(ctx: Ctx, table: Table, info: TableInfo, file: ParsedFile, args
         if column is not None:
             column.primary_key = True
         return
-    name = str(explicit) if explicit else f"{table.name}_{'_'.join(c.raw for c in columns)}_pk"
-    if not explicit and ctx.casing is not None:
-        for c in columns:
-            name = name.replace(c.raw, c.name, 1)
+    name = recased_name(ctx, str(explicit) if explicit else f"{table.name}_{'_'.join(c.raw for c in columns)}_pk",
+                        columns)
     table.primary_keys[name] = PrimaryKey(name, [c.name for c in columns], where)
     if ctx.dialect == "mysql":
         for c in columns:

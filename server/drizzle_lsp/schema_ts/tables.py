@@ -406,14 +406,23 @@ def _fill_identity(table: Table, draft: ColumnDraft) -> None:
     identity.cycle = bool(options.get("cycle", False))
 
 
-def foreign_key_name(ctx: Ctx, table_name: str, columns: list[ColumnName], target: TableInfo,
-                     target_columns: list[ColumnName]) -> str:
-    """drizzle's generated FK name: built from uncased names, then cased by first-occurrence replacement."""
-    name = "_".join([table_name, *(c.raw for c in columns), target.name, *(c.raw for c in target_columns)]) + "_fk"
+def recased_name(ctx: Ctx, name: str, columns: list[ColumnName]) -> str:
+    """drizzle-kit's casing of a PK or FK name: with ``casing`` set, each column's uncased name is replaced by its
+    cased name at its first occurrence in the name, in column order. It runs on explicit names too and may hit the
+    table name instead (``userId_map`` + ``userId`` gives ``user_id_map_userId_..._pk``); the SQL it emits uses the
+    result, so the model must too."""
     if ctx.casing is not None:
-        for c in [*columns, *target_columns]:
+        for c in columns:
             name = name.replace(c.raw, c.name, 1)
     return name
+
+
+def foreign_key_name(ctx: Ctx, table_name: str, columns: list[ColumnName], target: TableInfo,
+                     target_columns: list[ColumnName], explicit: str | None = None) -> str:
+    """drizzle's FK name: the explicit name or one built from uncased names, then recased by drizzle-kit."""
+    name = explicit or "_".join([table_name, *(c.raw for c in columns), target.name,
+                                 *(c.raw for c in target_columns)]) + "_fk"
+    return recased_name(ctx, name, [*columns, *target_columns])
 
 
 def _column_foreign_key(ctx: Ctx, table: Table, info: TableInfo, draft: ColumnDraft,

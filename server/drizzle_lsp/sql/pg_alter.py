@@ -6,8 +6,8 @@ from typing import Any
 
 from drizzle_lsp.model import ConstraintType, Operation, OpKind
 from drizzle_lsp.sql.pg_adapter import enum_name, node_kind
-from drizzle_lsp.sql.pg_common import Ctx
-from drizzle_lsp.sql.pg_tables import column_from_def, constraint_object, identity_from
+from drizzle_lsp.sql.pg_common import Ctx, const_text, names
+from drizzle_lsp.sql.pg_tables import SEQ_OPTIONS, column_from_def, constraint_object, identity_from
 from drizzle_lsp.sql.pg_types import render_type, type_end
 from drizzle_lsp.sql.tokens import element_end
 
@@ -116,6 +116,8 @@ def _command(ctx: Ctx, cmd: Any, base: dict, lo: int, hi: int, table_if_exists: 
         op.value = ident.type
         op.constraint = ident
         return op
+    if sub == "AT_SetIdentity" and node_kind(d) == "list":
+        return _alter_identity(ctx, d, kw)
     if sub in _SIMPLE:
         return ctx.op(_SIMPLE[sub], if_exists=cmd.missing_ok, **kw)
     if sub in ("AT_SetLogged", "AT_SetUnLogged"):
@@ -125,6 +127,23 @@ def _command(ctx: Ctx, cmd: Any, base: dict, lo: int, hi: int, table_if_exists: 
 
 def _cascade(cmd: Any) -> bool:
     return enum_name(cmd, "behavior") == "DROP_CASCADE"
+
+
+def _alter_identity(ctx: Ctx, d: Any, kw: dict) -> Operation:
+    """``SET GENERATED ALWAYS``, ``SET INCREMENT BY 2``, ``SET NO CYCLE``…: the new identity type in ``value`` and
+    the changed sequence options in ``constraint``, named as ``Identity``'s fields."""
+    op = ctx.op(OpKind.ALTER_IDENTITY, **kw)
+    changes: dict[str, object] = {}
+    for item in d.list.items:
+        de = item.def_elem
+        if de.defname == "generated":
+            op.value = "always" if de.arg.integer.ival == ord("a") else "byDefault"
+        elif de.defname in SEQ_OPTIONS:
+            changes[SEQ_OPTIONS[de.defname]] = const_text(de.arg) if de.HasField("arg") else None
+        elif de.defname == "cycle":
+            changes["cycle"] = const_text(de.arg) in ("true", "1") if de.HasField("arg") else True
+    op.constraint = changes
+    return op
 
 
 def rename(ctx: Ctx, st: Any) -> list[Operation]:
@@ -141,6 +160,10 @@ def rename(ctx: Ctx, st: Any) -> list[Operation]:
                        column_range=_column_range(ctx, i + 1, len(ctx.toks), st.subname), **kw)]
     if kind == "OBJECT_TABCONSTRAINT":
         return [ctx.op(OpKind.RENAME_CONSTRAINT, constraint_name=st.subname, new_name=st.newname, **kw)]
+    if kind == "OBJECT_TYPE" and node_kind(st.object) == "list":
+        parts = names(st.object.list.items)
+        return [ctx.op(OpKind.RENAME_TYPE, schema=parts[-2] if len(parts) > 1 else "public", type_name=parts[-1],
+                       new_name=st.newname)]
     if kind == "OBJECT_INDEX":
         return [ctx.op(OpKind.RENAME_INDEX, index_name=rel.relname if rel else None, new_name=st.newname,
                        schema=kw.get("schema"))]

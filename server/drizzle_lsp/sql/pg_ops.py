@@ -241,6 +241,10 @@ def _alter_schema(ctx: Ctx, st: Any) -> list[Operation]:
     if enum_name(st, "object_type") == "OBJECT_TABLE":
         return [ctx.op(OpKind.SET_TABLE_SCHEMA, new_name=st.newschema, if_exists=st.missing_ok,
                        **_rel(ctx, st.relation))]
+    if enum_name(st, "object_type") == "OBJECT_TYPE" and node_kind(st.object) == "list":
+        parts = names(st.object.list.items)
+        return [ctx.op(OpKind.SET_TYPE_SCHEMA, schema=parts[-2] if len(parts) > 1 else "public",
+                       type_name=parts[-1], new_name=st.newschema, if_exists=st.missing_ok)]
     return [ctx.op(OpKind.UNKNOWN)]
 
 

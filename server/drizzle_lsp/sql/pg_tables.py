@@ -18,7 +18,7 @@ _CONTYPES = {
     "CONSTR_UNIQUE": ConstraintType.UNIQUE, "CONSTR_PRIMARY": ConstraintType.PRIMARY_KEY,
     "CONSTR_EXCLUSION": ConstraintType.EXCLUDE, "CONSTR_NOTNULL": ConstraintType.NOT_NULL,
 }
-_SEQ_OPTIONS = {"increment": "increment", "start": "start_with", "minvalue": "min_value", "maxvalue": "max_value",
+SEQ_OPTIONS = {"increment": "increment", "start": "start_with", "minvalue": "min_value", "maxvalue": "max_value",
                 "cache": "cache"}
 
 
@@ -77,8 +77,8 @@ def identity_from(con: Any, table: str, column: str, schema: str) -> Identity:
             parts = names(de.arg.list.items) if node_kind(de.arg) == "list" else [sval(de.arg)]
             ident.name = parts[-1] if parts else None
             ident.schema = parts[-2] if len(parts) > 1 else schema
-        elif de.defname in _SEQ_OPTIONS:
-            setattr(ident, _SEQ_OPTIONS[de.defname], const_text(de.arg) if de.HasField("arg") else None)
+        elif de.defname in SEQ_OPTIONS:
+            setattr(ident, SEQ_OPTIONS[de.defname], const_text(de.arg) if de.HasField("arg") else None)
         elif de.defname == "cycle":
             ident.cycle = const_text(de.arg) in ("true", "1") if de.HasField("arg") else True
     return ident

@@ -34,7 +34,10 @@ def render_type(ctx: Ctx, tn: Any) -> tuple[str, str | None]:
         base = parts[1]
         name = _CATALOG[base]
         if base in ("timestamp", "timestamptz"):
-            text = f"timestamp ({mods[0]})" if mods else "timestamp"
+            # drizzle-orm spells precision `timestamp (3)` in mode 'date' and `timestamp(3)` in mode 'string', and
+            # drizzle-kit diffs the spelling: keep the one written so the replay equals the snapshot.
+            gap = " " if mods and _space_before_parens(ctx, tn) else ""
+            text = f"timestamp{gap}({mods[0]})" if mods else "timestamp"
             text += " with time zone" if base == "timestamptz" else ""
         elif base in ("time", "timetz"):
             text = f"time({mods[0]})" if mods else "time"
@@ -75,6 +78,13 @@ def _written_mods(ctx: Ctx, tn: Any) -> str:
 def _has_parens(ctx: Ctx, tn: Any) -> bool:
     i = ctx.tok_index(tn.location)
     return i + 1 < len(ctx.toks) and ctx.toks[i + 1].text == "("
+
+
+def _space_before_parens(ctx: Ctx, tn: Any) -> bool:
+    i = ctx.tok_index(tn.location)
+    if i + 1 >= len(ctx.toks) or ctx.toks[i + 1].text != "(":
+        return True  # not written as `timestamp(…)` next to its name: the usual spelling
+    return ctx.toks[i + 1].start > ctx.toks[i].end
 
 
 def _source_type(ctx: Ctx, tn: Any) -> str:
