@@ -1,0 +1,1 @@
+"""Lock rules: statements that take strong locks on, rewrite, or scan a table that already holds data."""
