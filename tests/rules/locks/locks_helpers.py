@@ -55,3 +55,10 @@ def fixed_statement(finding: Violation, sql: str | None = None) -> str:
     fixed = apply_edits(text, finding.fix.edits)
     grown = len(fixed) - len(text)
     return fixed[finding.range.start:finding.range.end + grown]
+
+
+def help_statements(finding: Violation) -> list[str]:
+    """The SQL statements quoted in a finding's help (between backticks, ending with a semicolon), in order."""
+    import re
+
+    return [s for s in re.findall(r"`([^`]+;)`", finding.help)]
