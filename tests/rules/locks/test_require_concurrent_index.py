@@ -83,3 +83,18 @@ def test_not_flagged_on_a_table_created_in_the_same_migration():
 def test_not_flagged_when_already_concurrent():
     sql = EXISTING + 'CREATE INDEX CONCURRENTLY "orders_status_idx" ON "orders" USING btree ("status");'
     assert lint_sql(sql, RULE) == []
+
+
+def test_table_renamed_in_the_same_migration_still_holds_its_rows():
+    # drizzle-kit's table rename: RENAME TO, then the indexes re-created under the new name
+    renamed = (
+        "-- 0000_init.sql\n"
+        'CREATE TABLE "memberships" ("id" integer PRIMARY KEY, "organization_id" integer);\n'
+        "-- 0001_rename.sql\n"
+        'ALTER TABLE "memberships" RENAME TO "organization_members";--> statement-breakpoint\n'
+        'CREATE INDEX "organization_members_organization_idx" ON "organization_members" USING btree ("organization_id");'
+    )
+    finding = only(lint_sql(renamed, RULE), "CREATE INDEX", renamed)
+    assert 'on existing table "organization_members"' in finding.message
+    created_then_renamed = renamed.replace("-- 0001_rename.sql\n", "--> statement-breakpoint\n")
+    assert lint_sql(created_then_renamed, RULE) == []

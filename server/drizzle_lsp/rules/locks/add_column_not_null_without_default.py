@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable
 
 from drizzle_lsp.model import Column, OpKind
-from drizzle_lsp.rules._support.lock_rules import op_table_label, quoted
+from drizzle_lsp.rules._support.lock_rules import op_table_label, quoted, table_holds_rows
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
 _SERIAL_TYPES = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
@@ -64,7 +64,7 @@ class AddColumnNotNullWithoutDefault(Rule):
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
-        if op is None or op.kind is not OpKind.ADD_COLUMN or op.column_def is None or not ctx.table_existed():
+        if op is None or op.kind is not OpKind.ADD_COLUMN or op.column_def is None or not table_holds_rows(ctx):
             return
         column = op.column_def
         if not column.not_null or _fills_itself(column) or _has_default(column):

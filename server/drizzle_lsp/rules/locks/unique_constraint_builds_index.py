@@ -4,7 +4,14 @@ from collections.abc import Iterable
 
 from drizzle_lsp.analysis.locks import lock_facts
 from drizzle_lsp.model import ConstraintType, OpKind
-from drizzle_lsp.rules._support.lock_rules import a_lock, blocked_work, columns_sql, op_table_label, quoted
+from drizzle_lsp.rules._support.lock_rules import (
+    a_lock,
+    blocked_work,
+    columns_sql,
+    op_table_label,
+    quoted,
+    table_holds_rows,
+)
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
 _KINDS = {ConstraintType.UNIQUE: "UNIQUE", ConstraintType.PRIMARY_KEY: "PRIMARY KEY"}
@@ -55,7 +62,7 @@ class UniqueConstraintBuildsIndex(Rule):
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
-        if op is None or not ctx.table_existed():
+        if op is None or not table_holds_rows(ctx):
             return
         if op.kind is OpKind.ADD_CONSTRAINT and op.constraint_type in _KINDS and not op.using_index:
             kind = _KINDS[op.constraint_type]
