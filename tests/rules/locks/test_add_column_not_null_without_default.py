@@ -110,3 +110,56 @@ def test_the_claim_on_sqlite(tmp_path):
     with sqlite3.connect(":memory:") as empty:
         empty.execute("CREATE TABLE `users` (`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL, `email` text NOT NULL)")
         empty.execute(statement)
+
+
+def test_real_drizzle_kit_sqlite_rebuild_copies_the_column_name_as_a_string(tmp_path):
+    findings = lint_case("sqlite-rebuild-not-null-column", RULE, tmp_path)
+    assert len(findings) == 1  # `email` existed: only the new column is reported
+    finding = findings[0]
+    assert finding.severity == "error"
+    assert flagged_text(finding) == "`tenant_id` integer NOT NULL"
+    assert finding.message == (
+        "The rebuild of existing table `users` adds `tenant_id` integer NOT NULL without a DEFAULT, and its copy "
+        "selects \"tenant_id\" from the old table, which has no such column: SQLite reads the double-quoted name as "
+        "the string 'tenant_id' and writes it into every existing row (where double-quoted strings are disabled, "
+        "the copy fails with no such column)"
+    )
+
+
+def test_the_rebuild_claim_on_sqlite(tmp_path):
+    """Applied as drizzle writes it to a table with a row, the rebuild stores the text 'tenant_id' in the integer
+    NOT NULL column instead of failing."""
+    import os
+
+    findings = lint_case("sqlite-rebuild-not-null-column", RULE, tmp_path)
+    folder = os.path.dirname(findings[0].range.path)
+    first, second = sorted(name for name in os.listdir(folder) if name.endswith(".sql"))
+    connection = sqlite3.connect(":memory:")
+    try:
+        for statement in _statements(os.path.join(folder, first)):
+            connection.execute(statement)
+        connection.execute("INSERT INTO `users` (`email`) VALUES ('a@example.com')")
+        for statement in _statements(os.path.join(folder, second)):
+            connection.execute(statement)
+        assert connection.execute("SELECT `tenant_id`, typeof(`tenant_id`) FROM `users`").fetchall() == [
+            ("tenant_id", "text"),
+        ]
+    finally:
+        connection.close()
+
+
+def _statements(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as handle:
+        return [s.strip() for s in handle.read().split("--> statement-breakpoint") if s.strip()]
+
+
+def test_sqlite_rebuild_of_a_table_created_in_the_same_migration_is_not_flagged():
+    sql = (
+        "CREATE TABLE `users` (`id` integer PRIMARY KEY, `email` text);\n--> statement-breakpoint\n"
+        "CREATE TABLE `__new_users` (`id` integer PRIMARY KEY, `email` text NOT NULL, `tenant_id` integer NOT NULL);\n"
+        "--> statement-breakpoint\n"
+        'INSERT INTO `__new_users`("id", "email", "tenant_id") SELECT "id", "email", "tenant_id" FROM `users`;'
+        "--> statement-breakpoint\nDROP TABLE `users`;--> statement-breakpoint\n"
+        "ALTER TABLE `__new_users` RENAME TO `users`;"
+    )
+    assert lint_sql(sql, RULE, dialect="sqlite") == []
