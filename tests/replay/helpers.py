@@ -35,5 +35,6 @@ def snapshot_differences(folder: str) -> list[str]:
         if not os.path.exists(snap_path):
             continue
         snap = read_snapshot(snap_path).schema
-        out += [f"{tag}: {d}" for d in diff(canonical(result.after[tag]), canonical(snap), "replay", "snapshot")]
+        out += [f"{tag}: {d}" for d in diff(canonical(result.after[tag], sql_only=True), canonical(snap, sql_only=True),
+                                            "replay", "snapshot")]
     return out

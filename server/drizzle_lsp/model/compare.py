@@ -14,6 +14,12 @@ snapshot) and compare ``canonical()`` of each. Only differences without meaning 
   as ``CONSTRAINT … UNIQUE(…)`` in ``CREATE TABLE``; so the SQL cannot say which of the two the schema declared, and
   both sides list a MySQL unique index as a unique constraint of the same name and columns.
 
+``canonical(schema, sql_only=True)`` compares only what a migration's SQL can state, for replay-versus-snapshot
+tests: SQLite foreign keys and composite primary keys have no name in SQLite, and drizzle-kit writes them without one
+(``FOREIGN KEY (…) REFERENCES …``, ``PRIMARY KEY(…)``), so an explicit name in the schema survives only in its
+snapshot. There both sides name them as drizzle-kit's own SQLite introspection does, from their columns. TypeScript
+versus snapshot comparisons keep the names.
+
 Identifier quoting, type spelling and the like are kept as they are: if drizzle-kit writes them consistently, a reader
 that writes them differently is wrong and the test should say so. Source ranges, TypeScript keys, builders and builder
 options are not part of the schema and are left out.
@@ -26,11 +32,14 @@ from typing import Any
 from drizzle_lsp.model.schema import Column, DatabaseSchema, Index, Table, qualify
 
 
-def canonical(schema: DatabaseSchema) -> dict[str, Any]:
+def canonical(schema: DatabaseSchema, sql_only: bool = False) -> dict[str, Any]:
     pg = schema.dialect == "postgresql"
     tables = {}
     for table in schema.tables.values():
-        tables[_table_key(table, pg)] = _table(table, pg, schema.dialect == "mysql")
+        form = _table(table, pg, schema.dialect == "mysql")
+        if sql_only and schema.dialect == "sqlite":
+            _name_from_columns(form)
+        tables[_table_key(table, pg)] = form
     enums = {}
     for enum in schema.enums.values():
         enum_schema = enum.schema or ("public" if pg else "")
@@ -103,6 +112,19 @@ def _table(table: Table, pg: bool, mysql: bool = False) -> dict[str, Any]:
         "checks": {c.name: {"name": c.name, "value": normalize_sql(c.value)} for c in table.checks.values()},
         "rls_enabled": table.rls_enabled,
     }
+
+
+def _name_from_columns(form: dict[str, Any]) -> None:
+    fks = {}
+    for fk in form["foreign_keys"].values():
+        fk["name"] = "_".join([fk["table_from"], *fk["columns_from"], fk["table_to"], *fk["columns_to"]]) + "_fk"
+        fks[fk["name"]] = fk
+    form["foreign_keys"] = fks
+    pks = {}
+    for pk in form["primary_keys"].values():
+        pk["name"] = "_".join([form["name"], *pk["columns"]]) + "_pk"
+        pks[pk["name"]] = pk
+    form["primary_keys"] = pks
 
 
 def _column(column: Column) -> dict[str, Any]:

@@ -63,6 +63,9 @@ class ColumnDraft:
     references: list[PendingReference] = field(default_factory=list)
     generated_node: tuple[ParsedFile, Node] | None = None
     identity_options: dict[str, object] | None = None
+    # (file, offset) of a builder declared outside the table (``...shared``): drizzle-orm builds it once per table
+    # but keeps the name it gave it in the first one.
+    shared_builder: tuple[str, int] | None = None
 
 
 def builder_of(ctx: Ctx, file: ParsedFile, callee: Node, builder_params: set[str]) -> tuple[str | None, EnumRef | None]:

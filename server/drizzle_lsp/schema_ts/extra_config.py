@@ -8,7 +8,8 @@ from drizzle_lsp.model.schema import CheckConstraint, ForeignKey, Index, IndexCo
     UniqueConstraint
 from drizzle_lsp.schema_ts.columns import _call_chain
 from drizzle_lsp.schema_ts.parser import ParsedFile
-from drizzle_lsp.schema_ts.tables import ColumnName, TableInfo, foreign_key_name, function_body, recased_name
+from drizzle_lsp.schema_ts.constraints import foreign_key_name, recased_name
+from drizzle_lsp.schema_ts.tables import ColumnName, TableInfo, function_body
 from drizzle_lsp.schema_ts.values import Ctx, Evaluator, SqlTemplate, Unresolved, js_number_text, unwrap
 
 Node = tree_sitter.Node

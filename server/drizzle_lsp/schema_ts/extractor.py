@@ -14,6 +14,7 @@ import tree_sitter
 from drizzle_lsp.model.schema import DatabaseSchema, Enum, Table
 from drizzle_lsp.model.source import Problem
 from drizzle_lsp.schema_ts.columns import enum_of
+from drizzle_lsp.schema_ts.evaluation import BuilderOwners
 from drizzle_lsp.schema_ts.parser import ParsedFile
 from drizzle_lsp.schema_ts.ranges import shift_ranges
 from drizzle_lsp.schema_ts.scope import Decl, FileIndex, Resolver, resolve_module
@@ -41,6 +42,7 @@ class _Entry:
     problems: list[Problem] = field(default_factory=list)
     start: int = 0  # where the declaration started when it was read
     positional: set[tuple[str, str]] = field(default_factory=set)
+    volatile: bool = False  # read again on every run (it depends on the order tables are built in)
 
 
 @dataclass
@@ -60,6 +62,7 @@ class SchemaExtractor:
         self._loaded: dict[str, _FileState | None] = {}  # files read through read_file to resolve imports
         self._loaded_this_run: set[str] = set()
         self._cache: dict[tuple[str, str], _Entry] = {}
+        self._owners: BuilderOwners | None = None
 
     def set_reader(self, read_file: Callable[[str], str | None] | None) -> None:
         """A long-lived extractor reads imported files through the current load's reader (unsaved editor text)."""
@@ -137,6 +140,10 @@ class SchemaExtractor:
         schema = DatabaseSchema(dialect=self.dialect)
         problems: list[Problem] = []
         memo: dict = {}
+        self._owners = BuilderOwners(paths if paths is not None else list(self._files), self._index_of,
+                                     self._module_path, lambda resolver: Ctx(resolver, self.dialect, self.casing,
+                                                                             memo=memo))
+        done: set[tuple[str, str]] = set()  # drizzle-kit collects tables in a Set: one table exported twice is one
         for path in (paths if paths is not None else list(self._files)):
             state = self._state(path)
             if state is None:
@@ -145,14 +152,21 @@ class SchemaExtractor:
             problems.extend(self._syntax_problems(state))
             index = self._index_of(path)
             assert index is not None
-            exported = set(index.exports.values())
-            for decl in index.decls.values():
-                if unwrap(decl.value).type != "call_expression":
+            # drizzle-kit loads each schema file and keeps what its exports object holds, including what it
+            # re-exports from other files; a table a schema file declares without exporting is left out.
+            exported = Resolver(self._index_of, self._module_path).exported_decls(path)
+            local = [d for d in index.decls.values() if all(d is not e for e in exported)]
+            for decl, is_exported in [*((d, True) for d in exported), *((d, False) for d in local)]:
+                key = (decl.file.path, decl.name)
+                if key in done or unwrap(decl.value).type != "call_expression":
                     continue
+                if is_exported:
+                    done.add(key)
                 entry = self._entry(decl, memo)
-                problems.extend(entry.problems)
-                if decl.name not in exported:
-                    continue  # drizzle-kit only sees what a schema file exports
+                if is_exported or decl.file.path == path:
+                    problems.extend(entry.problems)
+                if not is_exported:
+                    continue
                 if entry.table is not None:
                     schema.add_table(entry.table)
                 if entry.enum is not None:
@@ -164,7 +178,7 @@ class SchemaExtractor:
     def _entry(self, decl: Decl, memo: dict) -> _Entry:
         key = (decl.file.path, decl.name)
         cached = self._cache.get(key)
-        if cached is not None and cached.version == decl.version and all(
+        if cached is not None and not cached.volatile and cached.version == decl.version and all(
                 self._version_of(dep, dep in cached.positional) == version for dep, version in cached.deps.items()):
             if cached.start != decl.start:
                 shift_ranges(cached, decl.file.path, cached.start, cached.start + len(decl.file.node_text(
@@ -174,6 +188,7 @@ class SchemaExtractor:
         resolver = Resolver(self._index_of, self._module_path)
         ctx = Ctx(resolver, self.dialect, self.casing, memo=memo)
         ctx.table_info = table_info
+        ctx.builder_owner = self._owners
         entry = _Entry(decl.version, {}, start=decl.start)
         try:
             self._read_declaration(ctx, decl, entry)
@@ -183,6 +198,7 @@ class SchemaExtractor:
             ctx.problems.append(Problem("schema-unresolved", f"`{decl.name}` could not be read: {error}",
                                         decl.file.range(decl.value)))
         entry.problems = ctx.problems
+        entry.volatile = ctx.volatile
         entry.positional = resolver.positional
         entry.deps = {dep: self._version_of(dep, dep in resolver.positional) for dep in resolver.deps}
         self._cache[key] = entry

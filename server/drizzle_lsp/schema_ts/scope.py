@@ -68,6 +68,10 @@ class FileIndex:
                 self._add_declaration(declaration, statement, exported=True)
             elif source is not None:
                 self._add_reexport(statement, source)
+            elif statement.child_by_field_name("value") is not None:
+                value = statement.child_by_field_name("value")
+                if value.type == "identifier":  # export default users: drizzle-kit sees exports.default
+                    self.exports["default"] = self.file.node_text(value)
             else:
                 for clause in statement.named_children:
                     if clause.type == "export_clause":
@@ -132,6 +136,16 @@ class FileIndex:
         spec = _string_content(self.file, source)
         version = self._version(statement)
         clause = next((c for c in statement.named_children if c.type == "export_clause"), None)
+        namespace = next((c for c in statement.named_children if c.type == "namespace_export"), None)
+        if namespace is not None:
+            # export * as auth from "./auth": one export holding the module object, not its members
+            ident = next((c for c in namespace.named_children if c.type in ("identifier", "string")), None)
+            if ident is not None:
+                exported = _string_content(self.file, ident)
+                hidden = f"\0reexport:{exported}"
+                self.imports[hidden] = ImportBinding(hidden, spec, "*", version)
+                self.exports[exported] = hidden
+            return
         if clause is None:
             self.reexport_all.append(spec)
             return
@@ -211,6 +225,39 @@ class Resolver:
                     return found
         self.deps.add((path, "\0export:" + exported))
         return None
+
+    def exported_decls(self, path: str) -> list[Decl]:
+        """The declarations a module's exports object holds, as drizzle-kit sees them when it loads a schema file:
+        its own exports, ``export { x } from`` and, recursively, ``export * from`` (which skips ``default`` and a
+        name already exported, as the CommonJS output drizzle-kit runs does). ``export * as ns`` holds a module
+        object, not a table, so nothing behind it is listed."""
+        found: list[Decl] = []
+        seen_names: set[str] = set()
+        self._collect_exports(path, found, seen_names, set(), star=False)
+        return found
+
+    def _collect_exports(self, path: str, found: list[Decl], seen_names: set[str], visited: set[str],
+                         star: bool) -> None:
+        if path in visited or len(visited) > 64:
+            return
+        visited.add(path)
+        index = self._index_of(path)
+        if index is None:
+            return
+        for exported, local in index.exports.items():
+            if exported in seen_names or (star and exported == "default"):
+                continue
+            binding = index.imports.get(local)
+            if binding is not None and binding.imported == "*":
+                continue
+            seen_names.add(exported)
+            decl = self.lookup(path, local)
+            if decl is not None and all(d is not decl for d in found):
+                found.append(decl)
+        for spec in index.reexport_all:
+            target = self._module_path(path, spec)
+            if target is not None:
+                self._collect_exports(target, found, seen_names, visited, star=True)
 
     def namespace_target(self, path: str, name: str) -> str | None:
         """For ``import * as ns from './x'``: the file ``ns`` stands for."""

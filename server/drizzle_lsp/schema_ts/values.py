@@ -45,6 +45,8 @@ class Ctx:
     problems: list[Problem] = field(default_factory=list)
     table_info: object = None  # callable (ctx, file, node) -> TableInfo | None, set by the extractor
     memo: dict = field(default_factory=dict)  # per-extraction lookups (table names by declaration)
+    builder_owner: object = None  # callable (key) -> name of the first table built with a shared builder, or None
+    volatile: bool = False  # the result depends on other tables' declarations in ways deps do not record
 
     def report(self, error: Unresolved, code: str = "schema-unresolved") -> None:
         where = error.file.range(error.node) if error.node is not None else None

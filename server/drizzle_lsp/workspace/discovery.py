@@ -132,18 +132,23 @@ def resolve_schema_files(config: DrizzleConfig, project_root: str) -> tuple[list
     return unique, problems
 
 
+def _folder_files(folder: str) -> list[str]:
+    """The schema files of a folder named in ``schema``: drizzle-kit 0.31 reads the folder's own files only, not its
+    subfolders (whose tables count only when a file of the folder re-exports them)."""
+    return sorted(os.path.join(folder, n) for n in os.listdir(folder)
+                  if n.endswith(SCHEMA_EXTENSIONS) and not n.endswith(".d.ts")
+                  and os.path.isfile(os.path.join(folder, n)))
+
+
 def _expand(base: str, entry: str) -> list[str]:
     pattern = entry if os.path.isabs(entry) else os.path.join(base, entry)
     if any(ch in entry for ch in "*?[{"):
         matches = []
         for pat in _braces(pattern):
-            matches.extend(p for p in glob.glob(pat, recursive=True) if os.path.isfile(p))
+            for found in glob.glob(pat, recursive=True):
+                matches.extend(_folder_files(found) if os.path.isdir(found) else [found])
     elif os.path.isdir(pattern):
-        matches = []
-        for folder, dirs, files in os.walk(pattern):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-            matches.extend(os.path.join(folder, n) for n in files
-                           if n.endswith(SCHEMA_EXTENSIONS) and not n.endswith(".d.ts"))
+        matches = _folder_files(pattern)
     elif os.path.isfile(pattern):
         matches = [pattern]
     else:

@@ -1,0 +1,106 @@
+"""The order in which drizzle-kit's ``require`` runs the schema modules, and what that order decides.
+
+drizzle-kit loads each schema file in turn; loading a module first loads the modules it imports, in the order its
+import and re-export statements are written, then runs its own top-level statements. Some of drizzle-orm's state is
+set by whichever table is built first: a column builder spread into several tables (``...shared``) keeps the unique
+constraint name it got in the first one. ``BuilderOwners`` answers "which table was built first with this builder".
+
+Approximation: TypeScript import elision (an import used only as a type is dropped, so its module may not run at
+that point) is not modelled; ``import type`` statements are skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import tree_sitter
+
+from drizzle_lsp.schema_ts.scope import FileIndex, Resolver
+from drizzle_lsp.schema_ts.values import Ctx, Unresolved
+
+Node = tree_sitter.Node
+
+
+def evaluation_order(paths: list[str], index_of: Callable[[str], FileIndex | None],
+                     module_path: Callable[[str, str], str | None]) -> list[str]:
+    """Files in the order their bodies run when ``paths`` are required one after the other."""
+    order: list[str] = []
+    visited: set[str] = set()
+    stack: list[tuple[str, list[str]]] = []
+
+    def enter(path: str) -> None:
+        visited.add(path)
+        index = index_of(path)
+        deps = [] if index is None else [t for t in (module_path(path, spec) for spec in _module_specs(index))
+                                         if t is not None]
+        stack.append((path, deps))
+
+    for root in paths:
+        if root in visited:
+            continue
+        enter(root)
+        while stack:  # iterative depth-first walk: deep import chains must not hit the recursion limit
+            path, deps = stack[-1]
+            while deps and deps[0] in visited:
+                deps.pop(0)
+            if deps:
+                enter(deps.pop(0))
+            else:
+                stack.pop()
+                order.append(path)
+    return order
+
+
+def _module_specs(index: FileIndex) -> list[str]:
+    specs: list[str] = []
+    file = index.file
+    for statement in file.tree.root_node.named_children:
+        if statement.type not in ("import_statement", "export_statement"):
+            continue
+        if any(child.type == "type" for child in statement.children[:2]):
+            continue  # `import type …` / `export type … from` never runs the module
+        source = statement.child_by_field_name("source")
+        if source is not None:
+            text = file.node_text(source)
+            specs.append(text[1:-1] if len(text) >= 2 else text)
+    return specs
+
+
+class BuilderOwners:
+    """For a shared column builder, identified by (file, offset of its builder expression): the name of the first
+    table built with it. Computed once per extraction run, on first use."""
+
+    def __init__(self, paths: list[str], index_of: Callable[[str], FileIndex | None],
+                 module_path: Callable[[str, str], str | None], make_ctx: Callable[[Resolver], Ctx]):
+        self._paths = paths
+        self._index_of = index_of
+        self._module_path = module_path
+        self._make_ctx = make_ctx
+        self._owners: dict[tuple[str, int], str] | None = None
+
+    def __call__(self, key: tuple[str, int]) -> str | None:
+        if self._owners is None:
+            self._owners = self._compute()
+        return self._owners.get(key)
+
+    def _compute(self) -> dict[tuple[str, int], str]:
+        from drizzle_lsp.schema_ts.tables import column_entries, parse_table_call
+
+        owners: dict[tuple[str, int], str] = {}
+        for path in evaluation_order(self._paths, self._index_of, self._module_path):
+            index = self._index_of(path)
+            for decl in index.decls.values() if index else []:
+                ctx = self._make_ctx(Resolver(self._index_of, self._module_path))
+                try:
+                    call = parse_table_call(ctx, decl.file, decl.value)
+                    if call is None:
+                        continue
+                    for entry_file, _key, _key_node, value, _whole in column_entries(ctx, call.file,
+                                                                                     call.columns_node):
+                        inside = entry_file.path == call.file.path and \
+                            call.call.start_byte <= value.start_byte < call.call.end_byte
+                        if not inside:
+                            owners.setdefault((entry_file.path, value.start_byte), call.name)
+                except (Unresolved, RecursionError, ValueError, AttributeError):
+                    continue  # a table this pass cannot read builds nothing it could own
+        return owners
