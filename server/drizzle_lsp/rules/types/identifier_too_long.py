@@ -1,0 +1,399 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from drizzle_lsp.model import DatabaseSchema, Operation, OpKind, Table
+from drizzle_lsp.model.source import SourceRange
+from drizzle_lsp.rules._support.ts_builders import schema_source
+from drizzle_lsp.rules._support.type_policy import sharing_tables
+from drizzle_lsp.rules.framework import MigrationContext, Rule, SchemaContext, Violation
+
+PG_LIMIT = 63  # NAMEDATALEN - 1, in bytes
+MYSQL_LIMIT = 64  # characters
+
+_SUFFIXES = ("_fk", "_index", "_idx", "_unique", "_pk", "_seq", "_check")
+
+
+def pg_truncated(name: str) -> str:
+    """The name PostgreSQL stores: the first 63 bytes, never splitting a multi-byte character."""
+    return name.encode("utf-8")[:PG_LIMIT].decode("utf-8", errors="ignore")
+
+
+def too_long(name: str, dialect: str) -> bool:
+    if dialect == "mysql":
+        return len(name) > MYSQL_LIMIT
+    return len(name.encode("utf-8")) > PG_LIMIT
+
+
+def shorter_name(name: str, dialect: str, table: str | None = None) -> str:
+    """A name that fits, for a help text. drizzle-kit's names start with the table name; shortening that part to
+    its initials (``organization_memberships`` -> ``om``) keeps the column part, which tells sibling names apart,
+    and the suffix (``_fk``, ``_unique`` ...), which tells the kind."""
+    if table and name.startswith(table + "_") and "_" in table:
+        name = "".join(word[:1] for word in table.split("_") if word) + name[len(table):]
+    if not too_long(name, dialect):
+        return name
+    suffix = next((s for s in _SUFFIXES if name.endswith(s)), "")
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    if dialect == "mysql":
+        return stem[: MYSQL_LIMIT - len(suffix)].rstrip("_") + suffix
+    room = PG_LIMIT - len(suffix.encode("utf-8"))
+    return stem.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip("_") + suffix
+
+
+@dataclass
+class Named:
+    """One name the database will store, where it is written, and which namespaces it must be unique in."""
+
+    kind: str  # "table", "column", "index", "foreign key", "unique constraint", "primary key", ...
+    name: str
+    range: SourceRange | None
+    namespaces: tuple[str, ...]
+    help: str = ""
+    from_references: bool = False  # a foreign key drizzle-kit names after a column's `.references()`
+
+
+# Namespaces are keyed by the names PostgreSQL stores: the replayed state already holds cut names.
+def _relations(schema: str) -> str:
+    return f"relation:{pg_truncated(schema or 'public')}"
+
+
+def _constraints(table: Table) -> str:
+    return f"constraint:{pg_truncated(table.schema or 'public')}.{pg_truncated(table.name)}"
+
+
+def _columns(table: Table) -> str:
+    return f"column:{pg_truncated(table.schema or 'public')}.{pg_truncated(table.name)}"
+
+
+class IdentifierTooLong(Rule):
+    """A table, column, index, constraint or sequence name longer than the database allows.
+
+    ## What it does
+    Flags names over 63 bytes on PostgreSQL (UTF-8 bytes, so `é` counts twice) and over 64 characters on MySQL:
+    tables, columns, indexes, foreign keys, unique, primary-key and check constraints, and identity sequences,
+    including the names drizzle-kit makes up when none is given (`<table>_<column>_<reftable>_<refcolumn>_fk`
+    for `.references()`, `<table>_<columns>_index`, `<table>_<column>_unique`, `<table>_<column>_seq`). In the
+    schema each finding sits on the code that produces the name (the `.references()` call for a generated foreign
+    key name) and says when two names become the same once cut. In migrations, only names the TypeScript schema
+    does not declare are reported (SQL-only projects, hand-written migrations): the schema is the source of truth
+    and is where the fix belongs. SQLite has no limit.
+
+    ## Why is this bad?
+    PostgreSQL cuts longer names to 63 bytes with only a NOTICE that migrators do not show. The database then
+    holds a name that is not the one in drizzle-kit's snapshot: `drizzle-kit push` sees a difference on every run
+    and drops and re-creates the constraint (drizzle-orm issues #3280, #4645), and two long names that share their
+    first 63 bytes become one, so the second `ADD CONSTRAINT` or `CREATE INDEX` fails with "already exists" and
+    the migration stops (#4003). drizzle-kit's generated foreign key names pass 63 bytes as soon as the table and
+    column names are descriptive (#3244). MySQL refuses such names outright (`Identifier name … is too long`, error
+    1059), so the migration fails (#486).
+
+    ## Example
+    ```ts
+    import { pgTable, bigint, text } from "drizzle-orm/pg-core";
+
+    export const organizationMemberships = pgTable("organization_memberships", {
+      id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text().notNull(),
+    });
+
+    export const organizationMembershipInvitations = pgTable("organization_membership_invitations", {
+      id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      organizationMembershipId: bigint("organization_membership_id", { mode: "number" })
+        .notNull()
+        .references(() => organizationMemberships.id),
+    });
+    ```
+
+    Use instead:
+    ```ts
+    import { pgTable, bigint, text, foreignKey } from "drizzle-orm/pg-core";
+
+    export const organizationMemberships = pgTable("organization_memberships", {
+      id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text().notNull(),
+    });
+
+    export const organizationMembershipInvitations = pgTable("organization_membership_invitations", {
+      id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      organizationMembershipId: bigint("organization_membership_id", { mode: "number" }).notNull(),
+    }, (t) => [
+      foreignKey({
+        name: "membership_invitations_membership_fk",
+        columns: [t.organizationMembershipId],
+        foreignColumns: [organizationMemberships.id],
+      }),
+    ]);
+    ```
+    """
+
+    name = "identifier-too-long"
+    group = "types"
+    severity = "warning"
+    dialects = ("postgresql", "mysql")
+    target = "schema+migration"
+
+    def __init__(self) -> None:
+        self._schema_names: tuple[int, list[Named]] | None = None
+
+    # --- the TypeScript schema ---------------------------------------------------------------------------------------
+
+    def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
+        everything = self._all_names(ctx.schema, ctx.dialect)
+        for named in _ts_names(ctx.schema, ctx.table, ctx.dialect):
+            if too_long(named.name, ctx.dialect):
+                if named.from_references:
+                    named.range = _references_call(ctx, named.range)
+                yield self._violation(named, ctx.dialect, everything)
+
+    def _all_names(self, schema: DatabaseSchema, dialect: str) -> list[Named]:
+        if self._schema_names is None or self._schema_names[0] != id(schema):
+            names = [n for table in schema.tables.values() for n in _ts_names(schema, table, dialect)]
+            self._schema_names = (id(schema), names)
+        return self._schema_names[1]
+
+    def _violation(self, named: Named, dialect: str, others: Iterable[Named], in_sql: bool = False) -> Violation:
+        if dialect == "mysql":
+            message = (f"{named.kind} name \"{named.name}\" is {len(named.name)} characters: MySQL rejects names over "
+                       f"{MYSQL_LIMIT} (error 1059), so the migration fails")
+        else:
+            size = len(named.name.encode("utf-8"))
+            cut = pg_truncated(named.name)
+            message = (f"{named.kind} name \"{named.name}\" is {size} bytes: PostgreSQL silently truncates it to "
+                       f"{PG_LIMIT} (\"{cut}\")")
+            clash = _collision(named, others)
+            if clash is not None and clash.range is None:
+                message += (f", which {clash.kind} \"{clash.name}\" already has: this statement fails with "
+                            f"\"already exists\"")
+            elif clash is not None:
+                message += (f", the same as {clash.kind} \"{clash.name}\" becomes: creating the second fails with "
+                            f"\"already exists\"")
+            elif in_sql:
+                message += ", and the database will know it only by that name"
+            else:
+                message += ", so the database and drizzle-kit's snapshot disagree on it"
+        help = named.help or f"Use a name of at most {_limit_words(dialect)}, e.g. \"{shorter_name(named.name, dialect)}\"."
+        return self.violation(message, named.range, help=help)
+
+    # --- migrations ----------------------------------------------------------------------------------------------------
+
+    def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
+        op = ctx.op
+        if op is None:
+            return
+        existing = _state_names(ctx.state_before, op) if ctx.dialect == "postgresql" else []
+        found = list(_sql_names(ctx, op))
+        for named, declared in found:
+            if declared or not too_long(named.name, ctx.dialect):
+                continue
+            others = existing + [n for n, _ in found if n is not named]
+            yield self._violation(named, ctx.dialect, others, in_sql=True)
+
+
+def _limit_words(dialect: str) -> str:
+    return f"{MYSQL_LIMIT} characters" if dialect == "mysql" else f"{PG_LIMIT} bytes"
+
+
+def _collision(named: Named, others: Iterable[Named]) -> Named | None:
+    cut = pg_truncated(named.name)
+    for other in others:
+        if other is named or other.name == named.name or pg_truncated(other.name) != cut:
+            continue
+        if set(other.namespaces) & set(named.namespaces):
+            return other
+    return None
+
+
+# --- names in the TypeScript schema ------------------------------------------------------------------------------------
+
+def _ts_names(schema: DatabaseSchema, table: Table, dialect: str) -> Iterator[Named]:
+    relations, constraints = _relations(table.schema), _constraints(table)
+    yield Named("table", table.name, table.name_range, (relations,))
+    for column in table.columns.values():
+        if sharing_tables(schema, table, column):
+            yield Named("column", column.name, column.name_range or column.range, (_columns(table),))
+        if column.identity is not None and column.identity.name:
+            short = shorter_name(column.identity.name, dialect, table.name)
+            yield Named("identity sequence", column.identity.name, column.range, (_relations(table.schema),),
+                        help=f"Name the sequence: `.generatedAlwaysAsIdentity({{ name: \"{short}\" }})`.")
+    for index in table.indexes.values():
+        short = shorter_name(index.name, dialect, table.name)
+        yield Named("index", index.name, index.range, (relations,),
+                    help=f"Give the index an explicit shorter name: `index(\"{short}\")`.")
+    for fk in table.foreign_keys.values():
+        from_references = any(_inside(fk.range, c.range) for c in table.columns.values())
+        yield Named("foreign key", fk.name, fk.range, (constraints,), from_references=from_references,
+                    help=_fk_help(schema, table, fk, dialect, from_references))
+    for unique in table.unique_constraints.values():
+        short = shorter_name(unique.name, dialect, table.name)
+        yield Named("unique constraint", unique.name, unique.range, (constraints, relations),
+                    help=f"Name it explicitly: `.unique(\"{short}\")` or `unique(\"{short}\").on(…)`.")
+    for pk in table.primary_keys.values():
+        short = shorter_name(pk.name, dialect, table.name)
+        yield Named("primary key", pk.name, pk.range, (constraints, relations),
+                    help=f"Name it explicitly: `primaryKey({{ name: \"{short}\", columns: […] }})`.")
+    for check in table.checks.values():
+        yield Named("check constraint", check.name, check.range, (constraints,))
+
+
+def _inside(inner: SourceRange | None, outer: SourceRange | None) -> bool:
+    return (inner is not None and outer is not None and inner.path == outer.path
+            and outer.start <= inner.start and inner.end <= outer.end)
+
+
+def _references_call(ctx: SchemaContext, chain: SourceRange | None) -> SourceRange | None:
+    """From the ``.references(`` of a column's chain to its end: the model's range starts at the column builder."""
+    if chain is None:
+        return None
+    source = schema_source(ctx, chain.path)
+    node = source.node_at(chain, "call_expression") if source is not None else None
+    callee = node.child_by_field_name("function") if node is not None else None
+    dot = next((c for c in callee.children if c.type == "."), None) if callee is not None else None
+    if dot is None or source.node_text(callee.child_by_field_name("property")) != "references":
+        return chain
+    return SourceRange(chain.path, source.parsed.start(dot), chain.end)
+
+
+def _fk_help(schema: DatabaseSchema, table: Table, fk, dialect: str, from_references: bool) -> str:
+    short = shorter_name(f"{table.name}_{'_'.join(fk.columns_from)}_fk", dialect, table.name)
+    if not from_references:
+        return f"Pass a shorter `name` to foreignKey(), e.g. \"{short}\"."
+    target = schema.table(fk.table_to, fk.schema_to)
+    own = [table.columns[c].key or c for c in fk.columns_from if c in table.columns]
+    target_key = target.key if target is not None and target.key else fk.table_to
+    foreign = [
+        f"{target_key}.{(target.columns[c].key if target is not None and c in target.columns else None) or c}"
+        for c in fk.columns_to
+    ]
+    return (
+        "drizzle-kit builds this name from the table and column names, and `.references()` cannot take a name: "
+        "remove `.references()` and declare the key in the table's extra config, "
+        f"`foreignKey({{ name: \"{short}\", columns: [{', '.join('t.' + k for k in own)}], "
+        f"foreignColumns: [{', '.join(foreign)}] }})` (onDelete/onUpdate become `.onDelete(…)`/`.onUpdate(…)`)."
+    )
+
+
+def _sql_names(ctx: MigrationContext, op: Operation) -> Iterator[tuple[Named, bool]]:
+    """(name as written, declared in the TypeScript schema) for every name ``op`` gives an object."""
+    ts: DatabaseSchema | None = getattr(getattr(ctx.project, "project", None), "schema", None)
+    if ts is not None and not ts.tables and not ts.enums:
+        ts = None
+    table_name = _as_written(ctx, op.table_range, op.table) if op.table and op.table_range else op.table
+    ts_table = ts.table(table_name, op.schema) if ts is not None and table_name else None
+    schema = op.schema or "public"
+    owner = Table(table_name or "", schema)
+    relations, constraints = _relations(schema), _constraints(owner)
+    found: list[Named | None] = []
+
+    def add(kind: str, parsed: str | None, spaces: tuple[str, ...], at: SourceRange | None = None,
+            last: bool = False) -> None:
+        if not parsed:
+            return
+        if at is not None:
+            found.append(Named(kind, _as_written(ctx, at, parsed), at, spaces))
+            return
+        written = _written(ctx, op, parsed, last)
+        if written is not None:
+            found.append(Named(kind, written[0], written[1], spaces))
+
+    if op.kind is OpKind.CREATE_TABLE and op.table_def is not None:
+        add("table", op.table_def.name, (relations,), op.table_range)
+        for column in op.table_def.columns.values():
+            add("column", column.name, (_columns(owner),), column.name_range)
+            if column.identity is not None:
+                add("identity sequence", column.identity.name, (relations,))
+        for kind, group, spaces in (("foreign key", op.table_def.foreign_keys, (constraints,)),
+                                    ("unique constraint", op.table_def.unique_constraints, (constraints, relations)),
+                                    ("primary key", op.table_def.primary_keys, (constraints, relations)),
+                                    ("check constraint", op.table_def.checks, (constraints,))):
+            for name in group:
+                add(kind, name, spaces)
+    elif op.kind is OpKind.ADD_COLUMN and op.column_def is not None:
+        add("column", op.column_def.name, (_columns(owner),), op.column_def.name_range or op.column_range)
+        if op.column_def.identity is not None:
+            add("identity sequence", op.column_def.identity.name, (relations,))
+    elif op.kind is OpKind.ADD_CONSTRAINT and op.constraint_name:
+        kind = _CONSTRAINT_KINDS.get(op.constraint_type.value if op.constraint_type else "", "constraint")
+        add(kind, op.constraint_name, (constraints, relations) if kind in ("unique constraint", "primary key")
+            else (constraints,))
+    elif op.kind is OpKind.CREATE_INDEX and op.index_name:
+        add("index", op.index_name, (relations,))
+    elif op.kind in _RENAMES and op.new_name:
+        kind = _RENAMES[op.kind]
+        add(kind, op.new_name, (_columns(owner),) if kind == "column" else (constraints,) if kind == "constraint"
+            else (relations,), last=True)
+    elif op.kind is OpKind.CREATE_ENUM and op.type_name:
+        add("enum type", op.type_name, (f"type:{schema}",))
+    for item in found:
+        if item is not None:
+            yield item, ts is not None and _declared(ts, ts_table, item)
+
+
+def _declared(ts: DatabaseSchema, ts_table: Table | None, named: Named) -> bool:
+    """Whether the TypeScript schema declares this name (then it is reported there, not in the SQL)."""
+    name, kind = named.name, named.kind
+    if kind == "table":
+        return ts.table(name) is not None
+    if kind == "enum type":
+        return any(e.name == name for e in ts.enums.values())
+    if kind == "index":
+        return any(name in t.indexes or name in t.unique_constraints for t in ts.tables.values())
+    if ts_table is None:
+        return False
+    if kind == "column":
+        return name in ts_table.columns
+    if kind == "identity sequence":
+        return any(c.identity is not None and c.identity.name == name for c in ts_table.columns.values())
+    return any(name in group for group in (ts_table.foreign_keys, ts_table.unique_constraints, ts_table.primary_keys,
+                                           ts_table.checks, ts_table.indexes))
+
+
+_CONSTRAINT_KINDS = {"foreign_key": "foreign key", "unique": "unique constraint", "primary_key": "primary key",
+                     "check": "check constraint", "exclude": "exclusion constraint"}
+_RENAMES = {OpKind.RENAME_TABLE: "table", OpKind.RENAME_COLUMN: "column", OpKind.RENAME_CONSTRAINT: "constraint",
+            OpKind.RENAME_INDEX: "index"}
+
+
+def _as_written(ctx: MigrationContext, at: SourceRange, parsed: str) -> str:
+    """The identifier written at ``at`` (unquoted), when it is the one the parser cut to ``parsed``."""
+    text = ctx.text[at.start:at.end]
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in '"`':
+        text = text[1:-1].replace(text[0] * 2, text[0])
+    return text if text.lower().startswith(parsed.lower()) else parsed
+
+
+def _written(ctx: MigrationContext, op: Operation, name: str, last: bool = False) -> tuple[str, SourceRange] | None:
+    """The name as written in the statement and where, or None when it is not written at all (a name PostgreSQL
+    chose itself, which it shortens safely).
+
+    The parser hands over names as PostgreSQL sees them, already cut to 63 bytes, so the written name is the quoted
+    (or bare) identifier that starts with ``name``."""
+    text = ctx.text[op.range.start:op.range.end]
+    escaped = re.escape(name.replace('"', '""'))
+    pattern = re.compile(r'"(' + escaped + r'(?:[^"]|"")*)"|`(' + re.escape(name) + r'[^`]*)`|\b(' + re.escape(name)
+                         + r'\w*)', re.I)
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return None
+    match = matches[-1] if last else matches[0]
+    written = next(g for g in match.groups() if g is not None).replace('""', '"')
+    return written, SourceRange(op.range.path, op.range.start + match.start(), op.range.start + match.end())
+
+
+def _state_names(state: DatabaseSchema | None, op: Operation) -> list[Named]:
+    """Names already in the database before ``op``, for collisions with the name ``op`` creates."""
+    if state is None:
+        return []
+    names: list[Named] = []
+    for table in state.tables.values():
+        relations = _relations(table.schema)
+        names.append(Named("table", table.name, None, (relations,)))
+        names.extend(Named("index", n, None, (relations,)) for n in table.indexes)
+        for kind, group, both in (("foreign key", table.foreign_keys, False), ("check constraint", table.checks, False),
+                                  ("unique constraint", table.unique_constraints, True),
+                                  ("primary key", table.primary_keys, True)):
+            spaces = (_constraints(table), relations) if both else (_constraints(table),)
+            names.extend(Named(kind, n, None, spaces) for n in group)
+    return names

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from drizzle_lsp.analysis.pg_types import parse_type
+from drizzle_lsp.model import Column, DatabaseSchema, Table
+from drizzle_lsp.rules._support.ts_builders import builder_call, rename_builder, replace_arguments
+from drizzle_lsp.rules._support.type_policy import (
+    declared_in_typescript, is_new_column, is_primary_key, quoted, serial_kind, sql_columns, ts_column,
+)
+from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
+
+_LIMITS = {"integer": "2,147,483,647", "smallint": "32,767"}
+
+
+def _narrow(column: Column) -> str | None:
+    """``integer`` or ``smallint`` when the column holds a 32- or 16-bit integer (serials included)."""
+    parsed = parse_type(column.type)
+    return parsed.base if parsed.base in _LIMITS and not parsed.array_dims else None
+
+
+def _role(schema: DatabaseSchema, table: Table, column: Column) -> tuple[str, str] | None:
+    """("primary key", "") or ("reference", '"users"."id"') when ``column`` is a narrow key or points at one."""
+    if _narrow(column) is None:
+        return None
+    if is_primary_key(table, column):
+        return "primary key", ""
+    for fk in table.foreign_keys.values():
+        if fk.columns_from != [column.name] or len(fk.columns_to) != 1:
+            continue
+        target_table = schema.table(fk.table_to, fk.schema_to)
+        target = target_table.columns.get(fk.columns_to[0]) if target_table is not None else None
+        if target is not None and _narrow(target) is not None and is_primary_key(target_table, target):
+            return "reference", quoted(target_table.name, target.name)
+    return None
+
+
+class PreferBigintPrimaryKey(Rule):
+    """A 32-bit (or 16-bit) integer primary key, or a column referencing one.
+
+    ## What it does
+    Flags primary keys declared as `integer`, `serial`, `smallint` or `smallserial` (identity or not), and the
+    foreign-key columns that point at them, in the schema and in migrations that the TypeScript schema does not
+    describe (SQL-only projects, hand-written migrations). The TypeScript schema is the source of truth: a column it
+    declares is reported there, where the fix belongs, and not again in the SQL drizzle-kit generated from it. In
+    SQL, a column is only reported while the migration history still leaves it narrow.
+
+    ## Why is this bad?
+    An `integer` key runs out at 2,147,483,647 (`smallint` at 32,767); the next insert then fails with
+    `integer out of range` (or `nextval: reached maximum value of sequence`). Ids are consumed by rolled-back
+    inserts and `ON CONFLICT` attempts too, so busy tables (events, logs, join tables) get there sooner than their
+    row count suggests. Widening later means `ALTER COLUMN … SET DATA TYPE bigint` on the key and on every column
+    that references it: each rewrites its table and indexes under an ACCESS EXCLUSIVE lock (no reads, no writes).
+    `bigint` costs 4 more bytes per row and is the safe default; with `mode: 'number'` drizzle still returns a
+    JavaScript number (exact up to 2^53).
+
+    ## Example
+    ```ts
+    import { pgTable, integer, text } from "drizzle-orm/pg-core";
+
+    export const users = pgTable("users", {
+      id: integer().primaryKey().generatedAlwaysAsIdentity(),
+      name: text().notNull(),
+    });
+
+    export const posts = pgTable("posts", {
+      id: integer().primaryKey().generatedAlwaysAsIdentity(),
+      authorId: integer("author_id").notNull().references(() => users.id),
+    });
+    ```
+
+    Use instead:
+    ```ts
+    import { pgTable, bigint, text } from "drizzle-orm/pg-core";
+
+    export const users = pgTable("users", {
+      id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      name: text().notNull(),
+    });
+
+    export const posts = pgTable("posts", {
+      id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+      authorId: bigint("author_id", { mode: "number" }).notNull().references(() => users.id),
+    });
+    ```
+
+    ## Fix safety
+    The fix is a suggestion: it replaces the builder with `bigint(…, { mode: 'number' })` (`serial` and
+    `smallserial` with `bigserial(…, { mode: 'number' })`), keeping the column name and the rest of the chain, and
+    imports it. The key and its referencing columns must change together, and on an existing table the generated
+    type change rewrites the table, so it is never applied automatically. In a migration it writes `bigint`
+    (`bigserial`).
+    """
+
+    name = "prefer-bigint-primary-key"
+    group = "types"
+    severity = "warning"
+    has_fix = True
+    dialects = ("postgresql",)
+    target = "schema+migration"
+
+    def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
+        ts = ts_column(ctx)
+        if ts is None:
+            return
+        role = _role(ctx.schema, ts.table, ts.column)
+        if role is None:
+            return
+        narrow = _narrow(ts.column)
+        message, help = _describe(ts.label, ts.column, narrow, role)
+        if not is_new_column(ctx.project, ts):
+            help += (" On this existing table the type change rewrites the table and its indexes under an ACCESS "
+                     "EXCLUSIVE lock: do it while the table is small, or plan an expand/contract migration.")
+        yield self.violation(message, ts.column.type_range or ts.column.range, help=help, fix=_ts_fix(ctx, ts.column))
+
+    def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
+        if ctx.op is None:
+            return
+        replay = getattr(ctx.project, "replay", None)
+        for column in sql_columns(ctx.op):
+            narrow = _narrow(Column(column.name, column.type))
+            if narrow is None:
+                continue
+            if declared_in_typescript(ctx.project, column.table, column.schema, column.name):
+                continue
+            if replay is not None:  # keys and references are added after CREATE TABLE: judge the final state
+                final_table = replay.final.table(column.table, column.schema)
+                final = final_table.columns.get(column.name) if final_table is not None else None
+                role = _role(replay.final, final_table, final) if final is not None else None
+            else:
+                own = column.table_def or Table(column.table)
+                role = _role(DatabaseSchema(), own, column.column) if column.column is not None else None
+            if role is None:
+                continue
+            message, help = _describe(column.label, Column(column.name, column.type), narrow, role)
+            written = serial_kind(column.type)
+            replacement = "bigserial" if written else "bigint"
+            fix = Fix(f"Use `{replacement}`", [TextEdit.replace(column.type_range, replacement)], "suggestion")
+            yield self.violation(message, column.type_range, help=help, fix=fix)
+
+
+def _describe(label: str, column: Column, narrow: str | None, role: tuple[str, str]) -> tuple[str, str]:
+    limit = _LIMITS.get(narrow or "integer", _LIMITS["integer"])
+    written = serial_kind(column.type) or narrow
+    if role[0] == "primary key":
+        message = f"primary key {label} is `{written}`: inserts fail once ids pass {limit}"
+        help = ("Use `bigint({ mode: 'number' })` (64-bit; drizzle still returns a number) for the key and for every "
+                "column that references it.")
+    else:
+        message = f"{label} is `{written}` and references the {narrow} primary key {role[1]}: both overflow at {limit}"
+        help = f"Widen it to `bigint({{ mode: 'number' }})` together with {role[1]}."
+    return message, help
+
+
+def _ts_fix(ctx: SchemaContext, column: Column) -> Fix | None:
+    call = builder_call(ctx, column.type_range)
+    if call is None:
+        return None
+    serial = serial_kind(column.type) is not None
+    builder = "bigserial" if serial else "bigint"
+    edits = rename_builder(call, builder, ctx.dialect)
+    if edits is None:
+        return None
+    quote = call.quote()
+    mode = f"{{ mode: {quote}number{quote} }}"
+    name = call.source.node_text(call.column_name) + ", " if call.column_name is not None else ""
+    edits.append(replace_arguments(call, f"({name}{mode})"))
+    return Fix(f"Use `{builder}({{ mode: 'number' }})`", edits, "suggestion")
