@@ -1,0 +1,180 @@
+"""What happened earlier in the same migration, and how to name things in messages: shared by the breaking-change
+rules (``rules/breaking``).
+
+The replay's ``table_is_new`` says whether a table's *name* existed when the migration started, so a table renamed
+earlier in the migration counts as new. The breaking rules need the stricter question "was this table (or column)
+created in this migration, so that no data and no running code can depend on it?", which follows renames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from drizzle_lsp.model import Column, DatabaseSchema, Enum, Migration, Operation, OpKind, Table, qualify
+from drizzle_lsp.model.source import line_col
+
+
+def flat_operations(migration: Migration) -> Iterator[Operation]:
+    """Every operation of the migration in order, those inside a DO block right after the block."""
+    for statement in migration.statements:
+        for op in statement.operations:
+            yield op
+            yield from op.inner
+
+
+def table_key(schema: str | None, name: str, dialect: str) -> str:
+    """Names compared the way the replay keys tables (PostgreSQL: schema-qualified, ``public`` by default)."""
+    if dialect == "postgresql":
+        return qualify(schema or "public", name).lower()
+    return name.lower()
+
+
+def created_in_migration(migration: Migration, before: Operation, schema: str | None, table: str,
+                         dialect: str) -> bool:
+    """True when ``table`` was created by an operation before ``before`` in ``migration`` (following renames), so it
+    holds no data that existed before the migration and no deployed code reads it."""
+    created: set[str] = set()
+    for op in flat_operations(migration):
+        if op is before:
+            break
+        if not op.table:
+            continue
+        key = table_key(op.schema, op.table, dialect)
+        if op.kind is OpKind.CREATE_TABLE:
+            created.add(key)
+        elif op.kind is OpKind.DROP_TABLE:
+            created.discard(key)
+        elif op.kind is OpKind.RENAME_TABLE and op.new_name:
+            renamed = table_key(op.schema, op.new_name, dialect)
+            if key in created:
+                created.discard(key)
+                created.add(renamed)
+            else:
+                created.discard(renamed)
+    return table_key(schema, table, dialect) in created
+
+
+def column_added_in_migration(migration: Migration, before: Operation, schema: str | None, table: str, column: str,
+                              dialect: str) -> bool:
+    """True when ``column`` of ``table`` was added (or its table created) earlier in the migration."""
+    if created_in_migration(migration, before, schema, table, dialect):
+        return True
+    wanted = table_key(schema, table, dialect)
+    added: set[str] = set()
+    for op in flat_operations(migration):
+        if op is before:
+            break
+        if not op.table or table_key(op.schema, op.table, dialect) != wanted or not op.column:
+            continue
+        name = op.column.lower()
+        if op.kind is OpKind.ADD_COLUMN:
+            added.add(name)
+        elif op.kind is OpKind.DROP_COLUMN:
+            added.discard(name)
+        elif op.kind is OpKind.RENAME_COLUMN and op.new_name:
+            if name in added:
+                added.discard(name)
+                added.add(op.new_name.lower())
+            else:
+                added.discard(op.new_name.lower())
+    return column.lower() in added
+
+
+def enum_created_in_migration(migration: Migration, before: Operation, schema: str | None, name: str) -> bool:
+    """True when the enum ``name`` was created (and not dropped since) before ``before`` in ``migration``."""
+    created = False
+    for op in flat_operations(migration):
+        if op is before:
+            break
+        if op.type_name == name and (op.schema or "public") == (schema or "public"):
+            if op.kind is OpKind.CREATE_ENUM:
+                created = True
+            elif op.kind is OpKind.DROP_TYPE:
+                created = False
+    return created
+
+
+def find_table(state: DatabaseSchema | None, schema: str | None, name: str | None) -> Table | None:
+    if state is None or not name:
+        return None
+    found = state.table(name, schema or None)
+    if found is None:
+        lowered = name.lower()
+        for table in state.tables.values():
+            if table.name.lower() == lowered and (not schema or (table.schema or "") in (schema, "")):
+                return table
+    return found
+
+
+def find_enum(state: DatabaseSchema | None, schema: str | None, name: str | None) -> Enum | None:
+    if state is None or not name:
+        return None
+    found = state.enums.get(qualify(schema or "public", name))
+    if found is None:
+        for enum in state.enums.values():
+            if enum.name == name and (enum.schema or "public") == (schema or "public"):
+                return enum
+    return found
+
+
+def type_is_enum(type_text: str | None, type_schema: str | None, enum_schema: str | None, enum_name: str) -> bool:
+    """``type_text`` (``status``, ``"public"."status"``, ``status[]``) names the enum."""
+    if not type_text:
+        return False
+    base = type_text.strip()
+    while base.endswith("[]"):
+        base = base[:-2].rstrip()
+    base = base.replace('"', "")
+    schema = type_schema
+    if "." in base:
+        schema, base = base.split(".", 1)
+    return base == enum_name and (schema or "public") == (enum_schema or "public")
+
+
+def column_uses_enum(column: Column, enum_schema: str | None, enum_name: str) -> bool:
+    """The column's type is the enum (or an array of it)."""
+    return type_is_enum(column.type, column.type_schema, enum_schema, enum_name)
+
+
+def enum_columns(state: DatabaseSchema | None, enum_schema: str | None, enum_name: str) -> list[tuple[Table, Column]]:
+    if state is None:
+        return []
+    return [
+        (table, column)
+        for table in state.tables.values()
+        for column in table.columns.values()
+        if column_uses_enum(column, enum_schema, enum_name)
+    ]
+
+
+# --- naming in messages ----------------------------------------------------------------------------------------------
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_label(schema: str | None, table: str) -> str:
+    """``"orders"`` in the default schema (and on SQLite/MySQL), ``"billing"."orders"`` otherwise."""
+    if schema and schema != "public":
+        return f"{quoted(schema)}.{quoted(table)}"
+    return quoted(table)
+
+
+def column_label(schema: str | None, table: str, column: str) -> str:
+    return f"{table_label(schema, table)}.{quoted(column)}"
+
+
+def enum_label(schema: str | None, name: str) -> str:
+    return f"{quoted(schema or 'public')}.{quoted(name)}"
+
+
+def sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def where(migration: Migration, offset: int) -> str:
+    """``0005_add_status.sql line 3``: how a message points at another statement."""
+    line, _ = line_col(migration.text, offset)
+    name = migration.sql_path.replace("\\", "/").rsplit("/", 1)[-1]
+    return f"{name} line {line + 1}"
