@@ -126,3 +126,16 @@ def test_mysql_drop_index_removes_a_unique_constraint_of_that_name():
     r = replay(ms, "mysql")
     assert r.problems == []
     assert r.final.tables["e"].unique_constraints == {}
+
+
+def test_a_table_renamed_in_the_migration_keeps_its_rows():
+    # drizzle-kit's table rename: RENAME TO, then the indexes re-created under the new name. The renamed table still
+    # holds every row, so an index built on it is on an existing table; a table created and renamed stays new.
+    ms = migrations('CREATE TABLE "t" ("id" integer);',
+                    'ALTER TABLE "t" RENAME TO "u";--> statement-breakpoint\nCREATE INDEX "u_idx" ON "u" ("id");'
+                    '--> statement-breakpoint\nCREATE TABLE "n" ("id" integer);--> statement-breakpoint\n'
+                    'ALTER TABLE "n" RENAME TO "m";--> statement-breakpoint\nCREATE INDEX "m_idx" ON "m" ("id");')
+    r = replay(ms, "postgresql")
+    index_on_renamed, index_on_new = ops(ms[1])[1], ops(ms[1])[4]
+    assert r.table_existed_before(index_on_renamed)
+    assert not r.table_existed_before(index_on_new)

@@ -86,6 +86,10 @@ def _visit(result: Replay, applier: Applier, migration: Migration, statement: St
         applier.apply(op)
     except Exception as exc:  # noqa: BLE001 - replay must survive any operation it does not foresee
         applier.problems.append(Problem("replay-failed", f"could not replay {op.kind.value}: {exc}", op.range, "info"))
+    if op.kind is OpKind.RENAME_TABLE and key in at_start and op.new_name:
+        # A renamed table keeps its rows: under its new name it is still an existing (large, live) table, and the
+        # indexes and constraints drizzle-kit re-creates after ``RENAME TO`` lock it like any other.
+        at_start.add(qualify((op.schema or "public") if result.dialect == "postgresql" else "", op.new_name))
     if op.kind in MUTATING:
         return copy.deepcopy(applier.state)
     return frozen
