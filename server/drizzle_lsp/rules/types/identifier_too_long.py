@@ -184,10 +184,13 @@ class IdentifierTooLong(Rule):
         if op is None:
             return
         existing = _state_names(ctx.state_before, op) if ctx.dialect == "postgresql" else []
+        replay = getattr(ctx.project, "replay", None)
         found = list(_sql_names(ctx, op))
         for named, declared in found:
             if declared or not too_long(named.name, ctx.dialect):
                 continue
+            if replay is not None and not _still_there(replay.final, op, named, ctx.dialect):
+                continue  # renamed or dropped by a later migration: nothing left to fix
             others = existing + [n for n, _ in found if n is not named]
             yield self._violation(named, ctx.dialect, others, in_sql=True)
 
@@ -380,6 +383,27 @@ def _written(ctx: MigrationContext, op: Operation, name: str, last: bool = False
     match = matches[-1] if last else matches[0]
     written = next(g for g in match.groups() if g is not None).replace('""', '"')
     return written, SourceRange(op.range.path, op.range.start + match.start(), op.range.start + match.end())
+
+
+def _still_there(final: DatabaseSchema, op: Operation, named: Named, dialect: str) -> bool:
+    """Whether the object still has this name after the last migration (the replay stores the names the database
+    stores)."""
+    stored = pg_truncated(named.name) if dialect == "postgresql" else named.name
+    if named.kind == "table":
+        return final.table(stored, op.schema) is not None
+    if named.kind == "index":
+        return any(stored in t.indexes for t in final.tables.values())
+    if named.kind == "enum type":
+        return any(e.name == stored for e in final.enums.values())
+    if named.kind == "identity sequence":
+        return True
+    table = final.table(op.table or "", op.schema)
+    if table is None:
+        return False
+    if named.kind == "column":
+        return stored in table.columns
+    return any(stored in group for group in (table.foreign_keys, table.unique_constraints, table.primary_keys,
+                                             table.checks, table.indexes))
 
 
 def _state_names(state: DatabaseSchema | None, op: Operation) -> list[Named]:
