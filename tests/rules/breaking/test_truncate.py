@@ -39,7 +39,7 @@ def test_each_table_of_a_multi_table_truncate():
     assert sorted(f.message.split(" ")[1] for f in findings) == ['"comments"', '"tags"']
 
 
-def test_sqlite_and_mysql_messages_name_no_postgres_lock():
+def test_mysql_message_names_no_postgres_lock():
     sql = "-- 0000_init.sql\nCREATE TABLE `tags` (`id` int PRIMARY KEY);\n-- 0001_change.sql\nTRUNCATE TABLE `tags`;"
     [finding] = lint_sql(sql, RULE, dialect="mysql")
     assert finding.message == 'TRUNCATE "tags" deletes every row of "tags", with no undo'

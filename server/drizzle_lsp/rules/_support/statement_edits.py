@@ -11,7 +11,7 @@ from drizzle_lsp.model import Migration, Statement
 from drizzle_lsp.rules.framework import TextEdit
 
 BREAKPOINT = "--> statement-breakpoint"
-_MARKER_AFTER = re.compile(r"[ \t]*--> statement-breakpoint[ \t]*(?:\r?\n)?")
+_MARKER_AFTER = re.compile(r"\s*--> statement-breakpoint[ \t]*(?:\r?\n)?")
 _MARKER = re.compile(r"--> statement-breakpoint")
 
 
@@ -24,7 +24,8 @@ def uses_breakpoints(migration: Migration) -> bool:
 def join_statements(migration: Migration, statements: list[str]) -> str:
     """Several statements written the way drizzle-kit joins them in this file (``;--> statement-breakpoint`` + newline,
     or plain newlines in a file generated with ``breakpoints: false``)."""
-    separator = BREAKPOINT + "\n" if uses_breakpoints(migration) else "\n"
+    newline = "\r\n" if "\r\n" in migration.text else "\n"
+    separator = BREAKPOINT + newline if uses_breakpoints(migration) else newline
     return separator.join(statements)
 
 

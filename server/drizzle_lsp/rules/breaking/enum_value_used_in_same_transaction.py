@@ -7,6 +7,7 @@ from drizzle_lsp.model import Operation, OpKind
 from drizzle_lsp.rules._support.history import (
     column_uses_enum,
     enum_label,
+    find_enum,
     find_table,
     sql_literal,
     table_label,
@@ -91,6 +92,9 @@ class EnumValueUsedInSameTransaction(Rule):
             return
         if self._type_created_in_transaction(ctx, op):
             return
+        enum = find_enum(ctx.state_before, op.schema, op.type_name)
+        if enum is not None and op.new_value in enum.values:
+            return  # ADD VALUE IF NOT EXISTS of a value the enum already had: nothing new
         literal = _literal_pattern(op.new_value)
         replay = getattr(ctx.project, "replay", None)
         reported: set[int] = set()

@@ -41,6 +41,7 @@ class Truncate(Rule):
     name = "truncate"
     group = "breaking"
     severity = "warning"
+    dialects = ("postgresql", "mysql")  # SQLite has no TRUNCATE
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
