@@ -54,7 +54,8 @@ def test_reexports_reach_exactly_what_drizzle_kit_saw() -> None:
     config, files, result = _extract(PROJECTS / "reexports")
     assert [os.path.basename(f) for f in files] == ["index.ts"]  # the config names the entry file only
     assert sorted(t.name for t in result.schema.tables.values()) == [
-        "audit_events", "audit_trail", "comments", "posts", "role_grants", "settings", "tags", "users"]
+        "audit_events", "audit_log", "audit_trail", "authors", "comments", "posts", "role_grants", "settings", "tags",
+        "users"]
     assert list(result.schema.enums) == ["public.role"]
 
 

@@ -202,12 +202,12 @@ class Resolver:
             return decl
         binding = index.imports.get(name)
         self.deps.add((path, name))
-        if binding is None or binding.imported in ("*", "default"):
+        if binding is None or binding.imported == "*":
             return None
         target = self._module_path(path, binding.source)
         if target is None:
             return None
-        return self.lookup_export(target, binding.imported, _depth + 1)
+        return self.lookup_export(target, binding.imported, _depth + 1)  # "default" is `export default x`'s name
 
     def lookup_export(self, path: str, exported: str, _depth: int = 0) -> Decl | None:
         index = self._index_of(path)
