@@ -1,0 +1,307 @@
+"""What the lock rules need to know about statements other than the one being checked.
+
+The engine hands a rule the replayed context of its own operation only. Rules that reason about a whole transaction
+(a lock still held by an earlier statement, a ``SET lock_timeout`` before it, a backfill next to DDL) need the same
+facts for every statement of that transaction, possibly in another migration file: the schema just before each
+operation, whether its table existed when that migration started, and the lock it takes (``analysis.locks``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from drizzle_lsp.analysis.locks import ACCESS_EXCLUSIVE, EXCLUSIVE, LockFact, lock_facts
+from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, SourceRange, Statement, line_col
+from drizzle_lsp.rules._support.transactions import StatementRef
+
+# Statement kinds whose lock matters only for what it makes wait; DML row locks are handled by the backfill rule.
+DATA_CHANGES = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT)
+EXCLUSIVE_MODES = (ACCESS_EXCLUSIVE, EXCLUSIVE)
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_label(table: str, schema: str | None = None) -> str:
+    """``"orders"`` in the default schema, ``"billing"."orders"`` elsewhere: as the migration names it."""
+    if schema and schema != "public":
+        return f"{quoted(schema)}.{quoted(table)}"
+    return quoted(table)
+
+
+@dataclass(frozen=True, slots=True)
+class TableLock:
+    table: str
+    schema: str | None
+    mode: str
+
+    @property
+    def label(self) -> str:
+        return table_label(self.table, self.schema)
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema or 'public'}.{self.table}".lower()
+
+    @property
+    def blocks_reads(self) -> bool:
+        return self.mode == ACCESS_EXCLUSIVE
+
+    @property
+    def blocked(self) -> str:
+        """What the lock keeps waiting, as the object of "blocks ..."."""
+        return "reads and writes" if self.blocks_reads else "writes"
+
+
+@dataclass(slots=True)
+class OpInfo:
+    """One operation with the facts of its place in the replay."""
+
+    migration: Migration
+    statement: Statement
+    op: Operation
+    state_before: DatabaseSchema | None
+    table_is_new: bool
+    fact: LockFact | None
+    locks: list[TableLock]  # locks that block reads or writes on tables that existed before this migration
+
+    @property
+    def slow(self) -> bool:
+        """Reads every row of an existing table (scan, rewrite, index build, backfill) while holding its locks."""
+        if self.fact is None or self.table_is_new or not self.op.table and self.op.kind is not OpKind.TABLE_REWRITE:
+            return False
+        return self.fact.rewrites or self.fact.scans
+
+
+def op_infos(project, ref_or_migration, statement: Statement | None = None) -> list[OpInfo]:
+    """Facts for every operation of a statement (a ``StatementRef``, or a migration and one of its statements), the
+    operations found inside a DO block included."""
+    if isinstance(ref_or_migration, StatementRef):
+        migration, statement = ref_or_migration.migration, ref_or_migration.statement
+    else:
+        migration = ref_or_migration
+    assert statement is not None
+    replay = getattr(project, "replay", None)
+    version = getattr(project, "postgres_version", 16)
+    out = []
+    for op in _operations(statement):
+        context = replay.context(op) if replay is not None and hasattr(replay, "context") else None
+        if context is not None:
+            state, is_new = context.state_before, bool(context.table_is_new)
+        else:
+            state, is_new = None, _created_earlier_in(migration, statement, op.table, op.schema)
+        fact = lock_facts(op, state, version) if op.kind is not OpKind.DO_BLOCK else None
+        info = OpInfo(migration, statement, op, state, is_new, fact, [])
+        info.locks = _existing_locks(project, info)
+        out.append(info)
+    return out
+
+
+def _operations(statement: Statement) -> Iterator[Operation]:
+    for op in statement.operations:
+        yield op
+        yield from op.inner
+
+
+def _existing_locks(project, info: OpInfo) -> list[TableLock]:
+    fact = info.fact
+    if fact is None or not fact.lock:
+        return []
+    locks: list[TableLock] = []
+    if (fact.blocks_reads or fact.blocks_writes) and info.op.table and not info.table_is_new:
+        locks.append(TableLock(info.op.table, info.op.schema or "public", fact.lock))
+    for table, mode in fact.other_locks.items():
+        if mode not in (ACCESS_EXCLUSIVE, EXCLUSIVE, "SHARE ROW EXCLUSIVE", "SHARE"):
+            continue
+        schema = _referenced_schema(info.op, table)
+        if table_existed_at_start(project, info.migration, info.statement, table, schema):
+            locks.append(TableLock(table, schema, mode))
+    return locks
+
+
+def _referenced_schema(op: Operation, table: str) -> str:
+    constraint = op.constraint
+    schema = getattr(constraint, "schema_to", None) if getattr(constraint, "table_to", None) == table else None
+    if op.table_def is not None:
+        for fk in op.table_def.foreign_keys.values():
+            if fk.table_to == table and fk.schema_to:
+                schema = fk.schema_to
+    return schema or "public"
+
+
+def table_existed_at_start(project, migration: Migration, statement: Statement, table: str,
+                           schema: str | None) -> bool:
+    """``table`` existed before ``migration`` started (so assume it is large and live)."""
+    replay = getattr(project, "replay", None)
+    if replay is not None and hasattr(replay, "after"):
+        state = _state_at_start(project, replay, migration)
+        if state is not None:
+            return state.table(table, schema) is not None
+    return not _created_earlier_in(migration, statement, table, schema)
+
+
+def _state_at_start(project, replay, migration: Migration) -> DatabaseSchema | None:
+    folder = getattr(getattr(project, "project", None), "migrations", None)
+    migrations = [m for m in folder.migrations if not m.missing] if folder is not None else []
+    for index, candidate in enumerate(migrations):
+        if candidate is migration:
+            return replay.after.get(migrations[index - 1].tag) if index else replay.initial
+    return None
+
+
+def _created_earlier_in(migration: Migration, statement: Statement, table: str | None, schema: str | None) -> bool:
+    if not table:
+        return False
+    for earlier in migration.statements:
+        if earlier is statement:
+            return False
+        for op in earlier.operations:
+            if op.kind is OpKind.CREATE_TABLE and op.table == table and (op.schema or "public") == (schema or "public"):
+                return True
+    return False
+
+
+def where(migration: Migration, statement: Statement | SourceRange, relative_to: Migration | None = None) -> str:
+    """``line 4`` in the same file, ``line 4 of 0041_add_column.sql`` in another one."""
+    offset = statement.start if isinstance(statement, SourceRange) else statement.range.start
+    line = line_col(migration.text, offset)[0] + 1
+    if relative_to is not None and relative_to is migration:
+        return f"line {line}"
+    return f"line {line} of {migration.tag}.sql"
+
+
+def op_label(op: Operation) -> str:
+    """A short name for what the operation does, as it is written in SQL."""
+    column = f" {quoted(op.column)}" if op.column else ""
+    kind = op.kind
+    labels = {
+        OpKind.ADD_COLUMN: f"ADD COLUMN{column}",
+        OpKind.DROP_COLUMN: f"DROP COLUMN{column}",
+        OpKind.ALTER_COLUMN_TYPE: f"ALTER COLUMN{column} SET DATA TYPE {op.new_type or ''}".rstrip(),
+        OpKind.SET_NOT_NULL: f"ALTER COLUMN{column} SET NOT NULL",
+        OpKind.DROP_NOT_NULL: f"ALTER COLUMN{column} DROP NOT NULL",
+        OpKind.SET_DEFAULT: f"ALTER COLUMN{column} SET DEFAULT",
+        OpKind.DROP_DEFAULT: f"ALTER COLUMN{column} DROP DEFAULT",
+        OpKind.RENAME_COLUMN: f"RENAME COLUMN{column}",
+        OpKind.RENAME_TABLE: "RENAME TO",
+        OpKind.CREATE_TABLE: f"CREATE TABLE {table_label(op.table or '', op.schema)}",
+        OpKind.DROP_TABLE: f"DROP TABLE {table_label(op.table or '', op.schema)}",
+        OpKind.TRUNCATE: f"TRUNCATE {table_label(op.table or '', op.schema)}",
+        OpKind.VALIDATE_CONSTRAINT: f"VALIDATE CONSTRAINT {quoted(op.constraint_name or '')}",
+        OpKind.DROP_CONSTRAINT: f"DROP CONSTRAINT {quoted(op.constraint_name or '')}",
+        OpKind.UPDATE: f"UPDATE {table_label(op.table or '', op.schema)}",
+        OpKind.DELETE: f"DELETE FROM {table_label(op.table or '', op.schema)}",
+        OpKind.INSERT: f"INSERT INTO {table_label(op.table or '', op.schema)}",
+    }
+    if kind in labels:
+        return labels[kind]
+    if kind is OpKind.ADD_CONSTRAINT:
+        what = (op.constraint_type.value.replace("_", " ").upper() if op.constraint_type else "CONSTRAINT")
+        name = f" {quoted(op.constraint_name)}" if op.constraint_name else ""
+        return f"ADD CONSTRAINT{name} {what}"
+    if kind is OpKind.CREATE_INDEX:
+        unique = "UNIQUE " if op.index is not None and op.index.unique else ""
+        name = f" {quoted(op.index_name)}" if op.index_name else ""
+        return f"CREATE {unique}INDEX{name}"
+    if kind is OpKind.DROP_INDEX:
+        return f"DROP INDEX {quoted(op.index_name or '')}"
+    if kind is OpKind.TABLE_REWRITE:
+        return {"set_logged": "SET LOGGED", "set_unlogged": "SET UNLOGGED", "vacuum_full": "VACUUM FULL",
+                "cluster": "CLUSTER", "reindex": "REINDEX"}.get(op.rewrite or "", "rewrite")
+    words = " ".join(op.raw.split())
+    return words if len(words) <= 60 else words[:57] + "..."
+
+
+_COLLATE = re.compile(r"\s+COLLATE\s+.+$", re.IGNORECASE | re.DOTALL)
+
+
+def written_type(text: str, op: Operation) -> str:
+    """The new type of ``ALTER COLUMN … SET DATA TYPE`` exactly as the migration spells it (``"public"."mood"``,
+    ``timestamp (3) with time zone``), without a COLLATE clause."""
+    if op.type_range is None:
+        return op.new_type or ""
+    return _COLLATE.sub("", text[op.type_range.start:op.type_range.end]).strip()
+
+
+def statement_label(op: Operation) -> str:
+    """``ALTER TABLE "orders" ADD COLUMN "note"``: the operation with the table it applies to."""
+    label = op_label(op)
+    if op.kind in (OpKind.ADD_COLUMN, OpKind.DROP_COLUMN, OpKind.ALTER_COLUMN_TYPE, OpKind.SET_NOT_NULL,
+                   OpKind.DROP_NOT_NULL, OpKind.SET_DEFAULT, OpKind.DROP_DEFAULT, OpKind.RENAME_COLUMN,
+                   OpKind.RENAME_TABLE, OpKind.VALIDATE_CONSTRAINT, OpKind.DROP_CONSTRAINT, OpKind.ADD_CONSTRAINT,
+                   OpKind.ADD_IDENTITY, OpKind.DROP_IDENTITY, OpKind.ENABLE_RLS, OpKind.DISABLE_RLS):
+        return f"ALTER TABLE {table_label(op.table or '', op.schema)} {label}"
+    if op.kind is OpKind.CREATE_INDEX:
+        return f"{label} on {table_label(op.table or '', op.schema)}"
+    if op.kind is OpKind.TABLE_REWRITE and op.table and op.rewrite in ("set_logged", "set_unlogged"):
+        return f"ALTER TABLE {table_label(op.table, op.schema)} {label}"
+    return label
+
+
+# --- settings a migration makes for itself (lock_timeout, TimeZone) ---------------------------------------------------
+
+BREAKPOINT = "--> statement-breakpoint"
+_DISABLED = {"0", "0ms", "0s", "0min", "0h", "0d", "default"}
+
+
+def setting_before(tmap, migration: Migration, statement: Statement, parameter: str) -> Operation | None:
+    """The ``SET`` of ``parameter`` in effect when ``statement`` runs, or None (never set, reset, or set to 0).
+
+    Only this migration counts: an earlier migration may have been applied by an earlier run, in another session.
+    ``SET LOCAL`` lasts until its transaction ends; a plain ``SET`` lasts for the session. With ``no-transaction``
+    (neon-http) every statement is its own HTTP request, so no setting survives to the next statement."""
+    if tmap.migrator == "no-transaction":
+        return None
+    own = tmap.ref(statement)
+    found: Operation | None = None
+    for earlier in migration.statements:
+        if earlier is statement:
+            break
+        for op in earlier.operations:
+            if op.kind is not OpKind.SET_PARAMETER or (op.parameter or "").lower() != parameter.lower():
+                continue
+            if op.local:
+                ref = tmap.ref(earlier)
+                if own is None or ref is None or not ref.in_block or ref.transaction != own.transaction:
+                    continue  # its transaction ended before ``statement`` runs
+            found = op
+    if found is None or (found.value or "").strip().strip("'").replace(" ", "").lower() in _DISABLED:
+        return None
+    return found
+
+
+def insertion_before(migration: Migration, statement: Statement) -> tuple[int, bool]:
+    """Where a new statement goes so that it runs right before ``statement``: (offset, True when it needs its own
+    ``--> statement-breakpoint`` line, False when it must join the statement's chunk).
+
+    Comment lines right above the statement stay attached to it (a suppression comment names the next statement)."""
+    text = migration.text
+    start = statement.range.start
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        # Something else precedes it on its line: insert right before it.
+        return start, text[line_start:start].rstrip().endswith(BREAKPOINT)
+    offset = line_start
+    while offset > 0:
+        previous = text.rfind("\n", 0, offset - 1) + 1
+        line = text[previous:offset].strip()
+        if line.startswith("--") and not line.startswith("-->"):
+            offset = previous
+        else:
+            break
+    marker = text.rfind(BREAKPOINT, 0, start)
+    chunk_start = 0 if marker < 0 else marker + len(BREAKPOINT)
+    first_in_chunk = not _has_code(text[chunk_start:offset])
+    return offset, first_in_chunk and BREAKPOINT in text
+
+
+def _has_code(text: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
+
+
+def statement_text(new_statement: str, with_breakpoint: bool) -> str:
+    """``new_statement`` as inserted by ``insertion_before``: on its own line and chunk, or joined to the next one."""
+    return f"{new_statement}{BREAKPOINT}\n" if with_breakpoint else f"{new_statement}\n"
