@@ -1,7 +1,7 @@
-"""The ``drizzle-lsp`` command: ``check``, ``explain``, ``rules``, ``model``, ``serve``.
+"""The ``drizzle-lsp`` command: ``check``, ``explain``, ``rules``, ``model``, ``migrate``, ``serve``.
 
 Subcommands import their dependencies lazily: ``check`` must start fast in CI and never load the LSP stack, and
-``serve`` alone needs pygls.
+``serve`` alone needs pygls, ``migrate`` alone psycopg.
 """
 
 from __future__ import annotations
@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_model_arguments(model)
 
+    from drizzle_lsp.cli.migrate_cmd import MIGRATE_EPILOG, add_migrate_arguments
+
+    migrate = commands.add_parser("migrate", help="apply pending migrations to PostgreSQL safely (drizzle's ledger, "
+                                  "a transaction per migration, lock_timeout, an advisory lock)",
+                                  epilog=MIGRATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_migrate_arguments(migrate)
+
     serve = commands.add_parser("serve", help="run the language server (what the VS Code extension starts)")
     serve.add_argument("--stdio", action="store_true", help="talk over standard input/output (the default)")
     return parser
@@ -102,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             from drizzle_lsp.cli.model_cmd import run_model
 
             return run_model(args)
+        if args.command == "migrate":
+            from drizzle_lsp.cli.migrate_cmd import run_migrate
+
+            return run_migrate(args)
         if args.command == "serve":
             return _serve(args)
     except KeyboardInterrupt:
