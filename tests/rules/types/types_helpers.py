@@ -102,11 +102,6 @@ def read(path: str) -> str:
         return handle.read()
 
 
-def sql_statements(root: str) -> list[str]:
-    """Every statement of the case's migrations, in journal order."""
-    journal = json.loads(read(os.path.join(root, "drizzle", "meta", "_journal.json")))
-    statements = []
-    for entry in journal["entries"]:
-        text = read(os.path.join(root, "drizzle", f"{entry['tag']}.sql"))
-        statements.extend(s.strip() for s in text.split("--> statement-breakpoint") if s.strip())
-    return statements
+def statements(migration: str) -> list[str]:
+    """A drizzle-kit migration's statements, split as drizzle-orm's migrator splits them."""
+    return [s.strip() for s in migration.split("--> statement-breakpoint") if s.strip()]
