@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from drizzle_lsp.analysis.locks import ACCESS_EXCLUSIVE, EXCLUSIVE, LockFact, lock_facts
-from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, SourceRange, Statement, line_col
+from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, SourceRange, Statement, Table, line_col
+from drizzle_lsp.rules._support.statement_edits import uses_breakpoints
 from drizzle_lsp.rules._support.transactions import StatementRef
 
 # Statement kinds whose lock matters only for what it makes wait; DML row locks are handled by the backfill rule.
@@ -37,6 +38,7 @@ class TableLock:
     table: str
     schema: str | None
     mode: str
+    referenced: bool = False  # locked because the statement references it (a foreign key), not because it alters it
 
     @property
     def label(self) -> str:
@@ -111,15 +113,34 @@ def _existing_locks(project, info: OpInfo) -> list[TableLock]:
     if fact is None or not fact.lock:
         return []
     locks: list[TableLock] = []
-    if (fact.blocks_reads or fact.blocks_writes) and info.op.table and not info.table_is_new:
-        locks.append(TableLock(info.op.table, info.op.schema or "public", fact.lock))
+    if fact.blocks_reads or fact.blocks_writes:
+        if info.op.table and not info.table_is_new:
+            locks.append(TableLock(info.op.table, info.op.schema or "public", fact.lock))
+        elif not info.op.table and info.op.index_name:
+            # DROP INDEX and REINDEX INDEX name the index: the lock falls on the table that holds it
+            owner = index_table(info.state_before, info.op.index_name, info.op.schema)
+            if owner is not None and table_existed_at_start(project, info.migration, info.statement, owner.name,
+                                                            owner.schema):
+                locks.append(TableLock(owner.name, owner.schema or "public", fact.lock))
     for table, mode in fact.other_locks.items():
         if mode not in (ACCESS_EXCLUSIVE, EXCLUSIVE, "SHARE ROW EXCLUSIVE", "SHARE"):
             continue
         schema = _referenced_schema(info.op, table)
         if table_existed_at_start(project, info.migration, info.statement, table, schema):
-            locks.append(TableLock(table, schema, mode))
+            locks.append(TableLock(table, schema, mode, referenced=True))
     return locks
+
+
+def index_table(state: DatabaseSchema | None, name: str, schema: str | None) -> Table | None:
+    """The table holding index ``name`` (or the index of a unique constraint or primary key of that name)."""
+    if state is None:
+        return None
+    for table in state.tables.values():
+        if schema and table.schema and table.schema != schema:
+            continue
+        if name in table.indexes or name in table.unique_constraints or name in table.primary_keys:
+            return table
+    return None
 
 
 def _referenced_schema(op: Operation, table: str) -> str:
@@ -295,7 +316,7 @@ def insertion_before(migration: Migration, statement: Statement) -> tuple[int, b
     marker = text.rfind(BREAKPOINT, 0, start)
     chunk_start = 0 if marker < 0 else marker + len(BREAKPOINT)
     first_in_chunk = not _has_code(text[chunk_start:offset])
-    return offset, first_in_chunk and BREAKPOINT in text
+    return offset, first_in_chunk and uses_breakpoints(migration)
 
 
 def _has_code(text: str) -> bool:
