@@ -40,3 +40,19 @@ def pg(postgres_uri):
         yield connection
     with psycopg.connect(postgres_uri, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(postgres_uri):
+    """The URL of a fresh, empty database of its own, for code that opens its own connections (the migration
+    runner, node's pg driver)."""
+    import uuid
+
+    import psycopg
+
+    name = "m_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgres_uri, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_uri.replace("/postgres?", f"/{name}?")
+    with psycopg.connect(postgres_uri, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
