@@ -136,3 +136,24 @@ def test_mysql_timestamp_is_not_flagged(tmp_path):
     ts = ('import { mysqlTable, timestamp } from "drizzle-orm/mysql-core";\n\n'
           'export const events = mysqlTable("events", {\n  at: timestamp(),\n});\n')
     assert lint_ts(tmp_path, RULE, ts, dialect="mysql") == []
+
+
+def test_the_conversion_claims_on_postgres(pg):
+    """The help's advice: the stored values are read in the session TimeZone, so run the change in UTC."""
+    def convert(setup: str, alter: str) -> str:
+        pg.execute('DROP TABLE IF EXISTS "events"')
+        pg.execute('CREATE TABLE "events" ("at" timestamp)')
+        # what drizzle stores for new Date("2024-01-01T12:00:00Z") in a timestamp column
+        pg.execute("""INSERT INTO "events" VALUES ('2024-01-01T12:00:00.000Z')""")
+        pg.execute("BEGIN")
+        pg.execute("SET LOCAL TimeZone = 'America/New_York'")
+        if setup:
+            pg.execute(setup)
+        pg.execute(alter)
+        pg.execute("COMMIT")
+        return pg.execute("""SELECT to_char("at" AT TIME ZONE 'UTC', 'HH24:MI') FROM "events\"""").fetchone()[0]
+
+    plain = 'ALTER TABLE "events" ALTER COLUMN "at" SET DATA TYPE timestamp with time zone'
+    assert convert("", plain) == "17:00"  # shifted by the session's offset
+    assert convert("SET LOCAL TimeZone = 'UTC'", plain) == "12:00"
+    assert convert("", plain + """ USING "at" AT TIME ZONE 'UTC'""") == "12:00"
