@@ -161,8 +161,12 @@ def test_incremental_edits_equal_a_fresh_extraction_and_never_raise(data) -> Non
         incremental = extractor.extract()
         fresh = extract_schema({"/p/s.ts": text}, casing="snake_case")
         assert incremental.schema == fresh.schema
-        assert str(extractor._files["/p/s.ts"].parsed.tree.root_node) == str(
-            fresh_tree(text).root_node)
+        fresh_root = fresh_tree(text).root_node
+        # tree-sitter recovers from errors differently when it reuses the old tree (an edit to `{a` after an
+        # earlier broken edit leaves ERROR nodes in other places), so only error-free trees must be identical; the
+        # extracted schema above must be equal either way.
+        if not fresh_root.has_error:
+            assert str(extractor._files["/p/s.ts"].parsed.tree.root_node) == str(fresh_root)
 
 
 def fresh_tree(text: str):
