@@ -1,0 +1,1 @@
+"""Migrator rules: statements that fail or misbehave under the way the project applies its migrations."""
