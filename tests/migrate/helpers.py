@@ -136,6 +136,9 @@ def query(url: str, sql: str, params=None) -> list[tuple]:
 
 
 def ledger(url: str, table: str = '"drizzle"."__drizzle_migrations"') -> list[tuple]:
+    """drizzle's ledger rows (none when the table does not exist)."""
+    if not table_exists(url, table):
+        return []
     return query(url, f"SELECT id, hash, created_at FROM {table} ORDER BY id")
 
 

@@ -8,8 +8,9 @@ the config's ``migrations: { schema, table }``.
 
 This runner also keeps:
 - a session advisory lock whose key is derived from the ledger's name, so runs against the same ledger serialise;
-- ``<table>_lsp_progress``, created only when a migration commits in several steps (no-transaction, or explicit
-  COMMIT): how many of its queries are committed, so a rerun resumes after them instead of repeating them.
+- ``<table>_lsp_progress``, only while a migration that commits in several steps (no-transaction, or an explicit
+  COMMIT) is being applied: how many of its queries are committed, so a rerun resumes after them instead of
+  repeating them. It is dropped with its last row.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def lock_holder(conn, ledger: Ledger) -> str | None:
 # Progress of a migration that commits in several steps
 
 def read_progress(conn, ledger: Ledger) -> dict[str, tuple[str, int]]:
-    """tag -> (hash of the file that ran, number of its queries committed)."""
+    """tag -> (hash of the queries committed, how many were committed)."""
     if not conn.execute("SELECT to_regclass(%s) IS NOT NULL", [ledger.progress_qualified]).fetchone()[0]:
         return {}
     rows = conn.execute(f"SELECT tag, hash, queries_done FROM {ledger.progress_qualified}").fetchall()
@@ -145,12 +146,15 @@ def ensure_progress_table(conn, ledger: Ledger) -> None:
                  "queries_done integer NOT NULL, updated_at timestamp with time zone NOT NULL DEFAULT now())")
 
 
-def save_progress(conn, ledger: Ledger, tag: str, migration_hash: str, queries_done: int) -> None:
+def save_progress(conn, ledger: Ledger, tag: str, done_hash: str, queries_done: int) -> None:
     conn.execute(f"INSERT INTO {ledger.progress_qualified} (tag, hash, queries_done) VALUES (%s, %s, %s) "
                  "ON CONFLICT (tag) DO UPDATE SET hash = excluded.hash, queries_done = excluded.queries_done, "
-                 "updated_at = now()", [tag, migration_hash, queries_done])
+                 "updated_at = now()", [tag, done_hash, queries_done])
 
 
 def clear_progress(conn, ledger: Ledger, tag: str) -> None:
+    """Forget ``tag``'s progress; the table goes with its last row, so a finished run leaves only drizzle's ledger."""
     if conn.execute("SELECT to_regclass(%s) IS NOT NULL", [ledger.progress_qualified]).fetchone()[0]:
         conn.execute(f"DELETE FROM {ledger.progress_qualified} WHERE tag = %s", [tag])
+        if not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {ledger.progress_qualified})").fetchone()[0]:
+            conn.execute(f"DROP TABLE {ledger.progress_qualified}")

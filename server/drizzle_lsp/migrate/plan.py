@@ -93,6 +93,14 @@ class MigrationPlan:
         """The whole migration and its ledger row commit together (drizzle's per-migration behaviour)."""
         return self.ledger_in_transaction and all(q.transaction == 0 for q in self.queries)
 
+    def prefix_hash(self, count: int) -> str:
+        """Identifies the first ``count`` queries: a rerun may resume after them only if they are unchanged, while
+        the rest of the file (usually the statement that failed) may have been edited."""
+        digest = hashlib.sha256()
+        for query in self.queries[:count]:
+            digest.update(query.text.encode("utf-8") + b"\0")
+        return digest.hexdigest()
+
     def units(self) -> list[list[int]]:
         """Indexes of the queries, grouped into what commits together: a transaction, or one autocommit query."""
         groups: list[list[int]] = []

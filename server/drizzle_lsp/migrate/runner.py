@@ -135,11 +135,11 @@ class Runner:
         refusals = refusal_lines(target, status, self.options)
         pending = {m.tag: m for m in status.pending}
         for tag, (stored_hash, done) in progress.items():
-            if tag in pending and stored_hash != target.plans[tag].hash:
-                refusals.append(f"{tag} was partly applied by an earlier run ({done} queries committed) from a "
-                                "different version of the file. Check what the database holds, then delete its row "
-                                f"to start it from the top: DELETE FROM {target.ledger.progress_qualified} "
-                                f"WHERE tag = '{tag}';")
+            if tag in pending and stored_hash != target.plans[tag].prefix_hash(done):
+                refusals.append(f"{tag} was partly applied by an earlier run ({done} queries committed), and those "
+                                "statements changed in the file since. Check what the database holds, then delete "
+                                f"its progress row to start it from the top: DELETE FROM "
+                                f"{target.ledger.progress_qualified} WHERE tag = '{tag}';")
         if refusals:
             raise Stop(["refusing to run:"] + refusals)
         for migration, row, current in status.changed:
@@ -223,7 +223,7 @@ class Runner:
         if write_ledger:
             self._record(plan)
         elif save_progress:
-            ledgers.save_progress(self.conn, self.target.ledger, plan.tag, plan.hash, unit[-1] + 1)
+            ledgers.save_progress(self.conn, self.target.ledger, plan.tag, plan.prefix_hash(unit[-1] + 1), unit[-1] + 1)
 
     def _record(self, plan: MigrationPlan) -> None:
         ledgers.record(self.conn, self.target.ledger, plan.hash, plan.migration.when, plan.tag)

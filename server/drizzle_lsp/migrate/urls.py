@@ -141,8 +141,12 @@ def _from_credentials(config: DrizzleConfig, environ: Mapping[str, str], config_
 
 def missing_url_message(config: DrizzleConfig) -> str:
     config_name = os.path.basename(config.path) if config.path else "drizzle.config.ts"
-    reads = (f"{config_name} reads process.env.{config.db_url_env}, which is not set, and DATABASE_URL is not set "
-             "either" if config.db_url_env else "DATABASE_URL is not set and the config names no URL")
+    if config.db_url_env and config.db_url_env != "DATABASE_URL":
+        reads = f"{config_name} reads process.env.{config.db_url_env}, which is not set, and neither is DATABASE_URL"
+    elif config.db_url_env:
+        reads = f"{config_name} reads process.env.DATABASE_URL, which is not set"
+    else:
+        reads = "DATABASE_URL is not set and the config names no URL"
     variable = config.db_url_env or "DATABASE_URL"
     return (f"no database URL: {reads}.\n"
             f"Pass --database-url, or export {variable} (from a .env file: set -a; . ./.env; set +a).\n"
