@@ -20,6 +20,8 @@ def shown_path(path: str) -> str:
     """Relative to the working directory when inside it, as people type it in the next command."""
     absolute = os.path.abspath(path)
     cwd = os.getcwd()
+    if absolute == cwd:
+        return "."
     if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
         return os.path.relpath(absolute, cwd)
     return absolute
