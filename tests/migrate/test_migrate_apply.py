@@ -161,3 +161,18 @@ def test_v1_folders_get_the_v1_ledger_columns_and_names(tmp_path, database_url):
                                "ORDER BY id")
     assert rows == [(1, first_hash, 1735787045000, "20250102030405_init", True),
                     (2, _sha256(b'CREATE TABLE "b" ("id" integer);'), 1738555506000, "20250203040506_more", False)]
+
+
+def test_a_custom_migration_holding_only_a_comment_is_recorded_and_a_chunk_runs_as_one_query(project, database_url):
+    project.add("0000_custom", "-- Custom SQL migration file, put your code below! --")  # drizzle-kit generate --custom
+    # with breakpoints: false, drizzle sends the whole file as one query: so does the runner, and a failure names
+    # the lines of the whole query
+    project.add("0001_no_breakpoints", 'CREATE TABLE "a" ("id" integer);\nCREATE TABLE "b" ("id" integer);\n'
+                                       'INSERT INTO "a" VALUES (\'x\');\n')
+    result = migrate(project, database_url)
+    assert result.code == 1
+    assert "recorded 0000_custom" in result.out
+    assert "0001_no_breakpoints.sql:1-3 after" not in result.err
+    assert "0001_no_breakpoints.sql:1-3:" in result.err and "22P02 (invalid_text_representation)" in result.err
+    assert not table_exists(database_url, '"a"')
+    assert ledger(database_url) == [(1, _sha256(project.read("0000_custom")), project.entries[0]["when"])]
