@@ -5,8 +5,9 @@ import and re-export statements are written, then runs its own top-level stateme
 set by whichever table is built first: a column builder spread into several tables (``...shared``) keeps the unique
 constraint name it got in the first one. ``BuilderOwners`` answers "which table was built first with this builder".
 
-Approximation: TypeScript import elision (an import used only as a type is dropped, so its module may not run at
-that point) is not modelled; ``import type`` statements are skipped.
+TypeScript import elision matters here: drizzle-kit compiles each file with esbuild, which drops an import none of
+whose bindings is used as a value, so that module does not run at that point (checked with drizzle-kit 0.31: an
+unused ``import { tb } from "./b"`` does not build ``tb`` first). Side-effect imports and re-exports always run.
 """
 
 from __future__ import annotations
@@ -54,16 +55,53 @@ def evaluation_order(paths: list[str], index_of: Callable[[str], FileIndex | Non
 def _module_specs(index: FileIndex) -> list[str]:
     specs: list[str] = []
     file = index.file
+    used: set[str] | None = None
     for statement in file.tree.root_node.named_children:
         if statement.type not in ("import_statement", "export_statement"):
             continue
         if any(child.type == "type" for child in statement.children[:2]):
             continue  # `import type …` / `export type … from` never runs the module
         source = statement.child_by_field_name("source")
-        if source is not None:
-            text = file.node_text(source)
-            specs.append(text[1:-1] if len(text) >= 2 else text)
+        if source is None:
+            continue
+        if statement.type == "import_statement":
+            bindings = _bindings(file, statement)
+            if bindings:
+                used = _value_references(file) if used is None else used
+                if not bindings & used:
+                    continue  # elided by esbuild
+        text = file.node_text(source)
+        specs.append(text[1:-1] if len(text) >= 2 else text)
     return specs
+
+
+def _bindings(file, statement: Node) -> set[str]:
+    """Local names an import statement binds (empty for a side-effect import)."""
+    names: set[str] = set()
+    stack = [c for c in statement.named_children if c.type == "import_clause"]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier":
+            names.add(file.node_text(node))
+        elif node.type == "import_specifier":
+            alias = node.child_by_field_name("alias") or node.child_by_field_name("name")
+            if alias is not None and not any(c.type == "type" for c in node.children[:1]):
+                names.add(file.node_text(alias))
+        else:
+            stack.extend(node.named_children)
+    return names
+
+
+def _value_references(file) -> set[str]:
+    """Names used as values anywhere outside import statements (type positions use ``type_identifier``)."""
+    found: set[str] = set()
+    stack = [c for c in file.tree.root_node.named_children if c.type != "import_statement"]
+    while stack:
+        node = stack.pop()
+        if node.type in ("identifier", "shorthand_property_identifier"):
+            found.add(file.node_text(node))
+        stack.extend(node.named_children)
+    return found
 
 
 class BuilderOwners:
