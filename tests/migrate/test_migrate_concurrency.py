@@ -115,3 +115,41 @@ def test_a_run_gives_up_waiting_for_the_lock_after_wait(project, database_url):
     assert "gave up after waiting 300 ms for the other migration run" in result.err
     assert "Nothing was applied." in result.err
     assert ledger(database_url) == []
+
+
+def test_a_concurrent_build_that_times_out_leaves_an_invalid_index_dropped_before_the_retry(project, database_url):
+    # an open transaction that wrote to tasks: CREATE INDEX CONCURRENTLY records the index, then waits for that
+    # transaction; the lock timeout ends the build and leaves the index INVALID
+    project.add_saas(2).add("0002_index_title", (
+        '-- drizzle-lsp: no-transaction\nCREATE INDEX CONCURRENTLY "tasks_title_idx" ON "tasks" ("title");'))
+    project.keep_first(2)
+    assert migrate(project, database_url).code == 0
+    project.restore()
+    writer = psycopg.connect(database_url, application_name="busy-writer")
+    writer.execute("INSERT INTO organizations (id, name, slug) VALUES (gen_random_uuid(), 'o', 'o')")
+    writer.execute("INSERT INTO projects (id, organization_id, name) SELECT gen_random_uuid(), id, 'p' FROM organizations")
+    writer.execute("INSERT INTO tasks (project_id, title) SELECT id, 't' FROM projects")
+
+    def commit_after_the_first_timeout() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not query(
+                database_url, "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                              "WHERE c.relname = 'tasks_title_idx' AND NOT i.indisvalid"):
+            time.sleep(0.01)
+        time.sleep(0.4)
+        writer.commit()
+
+    committer = threading.Thread(target=commit_after_the_first_timeout)
+    committer.start()
+    try:
+        result = migrate(project, database_url, "--lock-timeout", "100ms", "--retries", "10", "--retry-delay", "100ms")
+    finally:
+        committer.join()
+        writer.close()
+    assert result.code == 0, result.text
+    assert "lock timeout at " in result.out
+    assert ("dropping index public.tasks_title_idx: an earlier concurrent build failed and left it INVALID"
+            in result.out)
+    assert query(database_url, "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                               "WHERE c.relname = 'tasks_title_idx'") == [(True,)]
+    assert len(ledger(database_url)) == 3

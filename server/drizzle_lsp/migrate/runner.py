@@ -191,6 +191,7 @@ class Runner:
                             self._execute(plan, index)
                         self._finish_unit(plan, unit, write_ledger, save_progress)
                 else:
+                    self._current = unit[0]  # a lock timeout while dropping a leftover index is retried like the build
                     self._drop_invalid_indexes(plan, unit[0])
                     self._execute(plan, unit[0])
                     self._finish_unit(plan, unit, write_ledger, save_progress)
