@@ -1,0 +1,349 @@
+// Drives real VS Code (code-server in Debian's Chromium, through playwright-core) for the end-to-end tests.
+// Everything a test needs from the outside comes from environment variables with working defaults:
+//   DRIZZLE_LSP_VSIX          the .vsix to install (default: the newest drizzle-lsp-linux-x64-*.vsix here)
+//   DRIZZLE_LSP_CODE_SERVER   code-server's out/node/entry.js (default: what scripts/install-code-server.sh installs)
+//   CHROMIUM                  the browser (default: /usr/bin/chromium)
+
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const EXTENSION_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const REPOSITORY = path.dirname(EXTENSION_DIR);
+export const IMAGES = path.join(EXTENSION_DIR, "images");
+
+export function findVsix() {
+  if (process.env.DRIZZLE_LSP_VSIX) return path.resolve(process.env.DRIZZLE_LSP_VSIX);
+  const found = fs
+    .readdirSync(EXTENSION_DIR)
+    .filter((name) => /^drizzle-lsp-linux-x64-.*\.vsix$/.test(name))
+    .map((name) => path.join(EXTENSION_DIR, name))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  if (!found.length) throw new Error("no drizzle-lsp-linux-x64-*.vsix: run `npm run package:linux-x64` first");
+  return found[0];
+}
+
+export function findCodeServer() {
+  if (process.env.DRIZZLE_LSP_CODE_SERVER) return process.env.DRIZZLE_LSP_CODE_SERVER;
+  const script = path.join(EXTENSION_DIR, "scripts", "install-code-server.sh");
+  const out = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return out.trim().split("\n").pop();
+}
+
+/** A folder of `PATH` that holds only the named programs (symlinks), so a test decides exactly what is found. */
+export function pathWith(root, programs) {
+  const bin = path.join(root, "bin");
+  fs.mkdirSync(bin, { recursive: true });
+  for (const [name, target] of Object.entries(programs)) fs.symlinkSync(target, path.join(bin, name));
+  return bin;
+}
+
+/** Where `name` is on the current PATH, or undefined. */
+export function which(name, searchPath = process.env.PATH ?? "") {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+const USER_SETTINGS = {
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.welcomePage.walkthroughs.openOnInstall": false,
+  "workbench.colorTheme": "Default Dark Modern",
+  "security.workspace.trust.enabled": false,
+  "extensions.ignoreRecommendations": true,
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "git.enabled": false,
+  "chat.commandCenter.enabled": false,
+  "editor.minimap.enabled": false,
+  "editor.hover.delay": 150,
+  "editor.fontSize": 14,
+  "window.zoomLevel": 0,
+  // The example project has no node_modules (drizzle-lsp reads it statically); TypeScript's own "cannot find
+  // module" errors would crowd the squiggles and the Problems panel that the test reads.
+  "typescript.validate.enable": false,
+  "javascript.validate.enable": false,
+  ...(process.env.DRIZZLE_LSP_E2E_TRACE ? { "drizzleLsp.trace.server": "messages" } : {}),
+};
+
+/**
+ * A code-server with its own profile and extensions folder, with the .vsix installed, serving `folder`.
+ * `env` replaces the environment's PATH etc. for code-server and so for the extension host and the server it starts.
+ */
+export async function startCodeServer({ root, vsix, env = {}, afterInstall }) {
+  const entry = findCodeServer();
+  const userData = path.join(root, "user-data");
+  const extensions = path.join(root, "extensions");
+  fs.mkdirSync(path.join(userData, "User"), { recursive: true });
+  fs.mkdirSync(extensions, { recursive: true });
+  fs.writeFileSync(path.join(userData, "User", "settings.json"), JSON.stringify(USER_SETTINGS, null, 2));
+  const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
+  execFileSync(process.execPath, [entry, ...common, "--install-extension", vsix], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const installed = fs.readdirSync(extensions).find((name) => name.startsWith("drizzle-lsp.drizzle-lsp-"));
+  if (!installed) throw new Error(`the .vsix did not install into ${extensions}`);
+  if (afterInstall) afterInstall(path.join(extensions, installed));
+
+  const port = await freePort();
+  const config = path.join(root, "config.yaml");
+  fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  const log = fs.openSync(path.join(root, "code-server.log"), "w");
+  const child = spawn(
+    process.execPath,
+    [entry, "--config", config, ...common, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust"],
+    { env: { ...process.env, ...env }, stdio: ["ignore", log, log], detached: false },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`code-server exited: ${fs.readFileSync(path.join(root, "code-server.log"), "utf8")}`);
+    if (Date.now() > deadline) throw new Error("code-server did not answer within 60 s");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    extensionPath: path.join(extensions, installed),
+    log: path.join(root, "code-server.log"),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((r) => {
+          const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            r();
+          }, 5000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            r();
+          });
+        });
+      }
+    },
+  };
+}
+
+export async function openBrowser() {
+  // Playwright gives each launch a fresh, empty browser profile of its own.
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    // The machine's network is closed: without these flags Chromium keeps trying to reach Google's services.
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  return { browser, page };
+}
+
+export function copyExample(root) {
+  // A copy: the quick fix edits files, and the repository's example must stay as it is.
+  const target = path.join(root, "saas");
+  fs.cpSync(path.join(REPOSITORY, "examples", "saas"), target, { recursive: true });
+  return target;
+}
+
+export function tempRoot(name) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `drizzle-lsp-e2e-${name}-`));
+}
+
+export class Workbench {
+  constructor(page) {
+    this.page = page;
+  }
+
+  async open(url, folder) {
+    await this.page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+    await this.page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
+    await this.page.waitForSelector(".explorer-folders-view .monaco-list-row", { timeout: 60_000 });
+  }
+
+  /** Opens a file by its path relative to the folder, with Quick Open. */
+  async openFile(relative) {
+    const page = this.page;
+    await page.keyboard.press("Control+P");
+    const input = page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(relative);
+    const base = path.basename(relative);
+    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: base }).first();
+    await row.waitFor({ state: "visible", timeout: 20_000 });
+    await page.keyboard.press("Enter");
+    await page.locator(`.tabs-container .tab.active`, { hasText: base }).waitFor({ timeout: 20_000 });
+    await page.locator(".editor-instance .view-line").first().waitFor();
+  }
+
+  editor() {
+    return this.page.locator(".editor-group-container.active .monaco-editor").first();
+  }
+
+  /** The visible lines of the active editor, in order (Monaco reuses line nodes, so the DOM order is not it). */
+  async lines() {
+    return this.editor()
+      .locator(".view-lines .view-line")
+      .evaluateAll((nodes) =>
+        nodes
+          .map((node) => ({ top: parseFloat(node.style.top), text: node.textContent.replace(/\u00a0/g, " ") }))
+          .sort((a, b) => a.top - b.top)
+          .map((line) => line.text),
+      );
+  }
+
+  async squiggles(kind = "warning") {
+    return this.editor().locator(`.squiggly-${kind}`);
+  }
+
+  async waitForSquiggles(minimum, kind = "warning", timeout = 60_000) {
+    const locator = await this.squiggles(kind);
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const count = await locator.count();
+      if (count >= minimum) return count;
+      if (Date.now() > deadline) throw new Error(`expected at least ${minimum} .squiggly-${kind}, saw ${count}`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** The screen box of the squiggle on the visible line containing `lineText` (the leftmost one). */
+  async squiggleOnLine(lineText, kind = "warning") {
+    const editor = this.editor();
+    const lineBox = await editor
+      .locator(".view-lines .view-line", { hasText: lineText })
+      .first()
+      .boundingBox();
+    if (!lineBox) throw new Error(`no visible line contains ${JSON.stringify(lineText)}`);
+    const boxes = await editor.locator(`.squiggly-${kind}`).evaluateAll((nodes) =>
+      nodes.map((node) => {
+        const r = node.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }),
+    );
+    const onLine = boxes
+      .filter((box) => Math.abs(box.y + box.height / 2 - (lineBox.y + lineBox.height / 2)) < lineBox.height / 2)
+      .sort((a, b) => a.x - b.x);
+    if (!onLine.length) throw new Error(`no .squiggly-${kind} on the line ${JSON.stringify(lineText)}`);
+    return onLine[0];
+  }
+
+  /** Hovers a squiggle by moving the mouse onto it (Playwright's hover() is intercepted by Monaco's layers). */
+  async hover(box, expectText) {
+    const page = this.page;
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: expectText }).first();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      await page.mouse.move(box.x + 2, box.y - 20);
+      await page.mouse.move(box.x + Math.min(box.width / 2, 40), box.y + box.height / 2, { steps: 4 });
+      try {
+        await hover.waitFor({ state: "visible", timeout: 5000 });
+        return (await hover.innerText()).trim();
+      } catch {
+        // Monaco sometimes drops a hover that starts while it is still painting; move away and try again.
+      }
+    }
+    throw new Error(`no hover containing ${JSON.stringify(expectText)}`);
+  }
+
+  /** Puts the cursor on the squiggle, opens the quick fix menu (Ctrl+.) and picks the action titled `title`. */
+  async quickFix(box, title) {
+    const page = this.page;
+    await page.mouse.click(box.x + Math.min(box.width / 2, 40), box.y + box.height / 2);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+.");
+    const item = page.locator(".action-widget .monaco-list-row", { hasText: title }).first();
+    await item.waitFor({ state: "visible", timeout: 15_000 });
+    const titles = await page.locator(".action-widget .monaco-list-row").allInnerTexts();
+    await item.click();
+    await page.locator(".action-widget").waitFor({ state: "hidden", timeout: 10_000 }).catch(() => {});
+    return titles.map((t) => t.trim()).filter(Boolean);
+  }
+
+  async problems() {
+    const page = this.page;
+    await page.keyboard.press("Control+Shift+M");
+    const panel = page.locator(".markers-panel");
+    await panel.waitFor({ state: "visible" });
+    await panel.locator(".monaco-list-row").first().waitFor({ timeout: 30_000 });
+    return panel.locator(".monaco-list-row").allInnerTexts();
+  }
+
+  /** Runs a command from the palette by its title. */
+  async command(title) {
+    const page = this.page;
+    await page.keyboard.press("Control+Shift+P");
+    const input = page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`>${title}`);
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ state: "visible" });
+    await page.keyboard.press("Enter");
+  }
+
+  /** The text of the output channel shown in the panel (its visible lines). */
+  async outputText() {
+    const lines = this.page.locator(".panel .output-view .view-lines .view-line, .panel .view-lines .view-line");
+    await lines.first().waitFor({ state: "visible", timeout: 15_000 });
+    return (
+      await lines.evaluateAll((nodes) =>
+        nodes
+          .map((node) => ({ top: parseFloat(node.style.top), text: node.textContent.replace(/\u00a0/g, " ") }))
+          .sort((a, b) => a.top - b.top)
+          .map((line) => line.text),
+      )
+    ).join("\n");
+  }
+
+  async statusItem(labelStart = "drizzle-lsp") {
+    const item = this.page.locator(`.statusbar-item[aria-label^="${labelStart}"]`).first();
+    await item.waitFor({ state: "visible", timeout: 60_000 });
+    return item;
+  }
+
+  async notification(text, timeout = 60_000) {
+    const toast = this.page.locator(".notification-toast", { hasText: text }).first();
+    await toast.waitFor({ state: "visible", timeout });
+    return toast;
+  }
+
+  async screenshot(name, options = {}) {
+    fs.mkdirSync(IMAGES, { recursive: true });
+    const file = path.join(IMAGES, name);
+    await this.page.screenshot({ path: file, ...options });
+    return file;
+  }
+}
