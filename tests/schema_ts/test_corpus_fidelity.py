@@ -31,8 +31,8 @@ def _schema_files(root: Path, patterns: list[str]) -> list[str]:
     files: list[str] = []
     for pattern in patterns:
         target = root / pattern
-        if target.is_dir():
-            files.extend(str(p) for p in sorted(target.rglob("*.ts")))
+        if target.is_dir():  # drizzle-kit 0.31 reads a folder's own files, not its subfolders'
+            files.extend(str(p) for p in sorted(target.glob("*.ts")))
         else:
             files.extend(sorted(glob.glob(str(target), recursive=True)))
     return [os.path.normpath(f) for f in files]
