@@ -28,7 +28,9 @@ from drizzle_lsp.schema_ts.scope import FileIndex
 
 Node = tree_sitter.Node
 
-CORE_MODULES = {"postgresql": "drizzle-orm/pg-core", "mysql": "drizzle-orm/mysql-core", "sqlite": "drizzle-orm/sqlite-core"}
+CORE_MODULES = {
+    "postgresql": "drizzle-orm/pg-core", "mysql": "drizzle-orm/mysql-core", "sqlite": "drizzle-orm/sqlite-core",
+}
 
 
 @dataclass(frozen=True)

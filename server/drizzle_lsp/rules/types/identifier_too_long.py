@@ -174,10 +174,11 @@ class IdentifierTooLong(Rule):
                 message += ", and the database will know it only by that name"
             else:
                 message += ", so the database and drizzle-kit's snapshot disagree on it"
-        help = named.help or f"Use a name of at most {_limit_words(dialect)}, e.g. \"{shorter_name(named.name, dialect)}\"."
+        short = shorter_name(named.name, dialect)
+        help = named.help or f"Use a name of at most {_limit_words(dialect)}, e.g. \"{short}\"."
         return self.violation(message, named.range, help=help)
 
-    # --- migrations ----------------------------------------------------------------------------------------------------
+    # --- migrations ------------------------------------------------------------------------------------------------
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
@@ -209,7 +210,7 @@ def _collision(named: Named, others: Iterable[Named]) -> Named | None:
     return None
 
 
-# --- names in the TypeScript schema ------------------------------------------------------------------------------------
+# --- names in the TypeScript schema ----------------------------------------------------------------------------------
 
 def _ts_names(schema: DatabaseSchema, table: Table, dialect: str) -> Iterator[Named]:
     relations, constraints = _relations(table.schema), _constraints(table)

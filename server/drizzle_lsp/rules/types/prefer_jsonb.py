@@ -50,10 +50,10 @@ class PreferJsonb(Rule):
     ## Fix safety
     In the schema the fix replaces `json(…)` with `jsonb(…)` (same arguments, `.$type<…>()` and the rest of the
     chain kept) and imports `jsonb` from `drizzle-orm/pg-core` (a `json` import left unused is kept: another fix
-    applied in the same run may still need it). It is safe for a column no migration has created yet. It is unsafe for an existing column: the generated
-    `SET DATA TYPE jsonb` rewrites the table, and stored documents lose their key order, duplicate keys and
-    formatting. In a migration the fix writes `jsonb`; it is unsafe because editing a migration only changes the
-    databases that have not applied it yet.
+    applied in the same run may still need it). It is safe for a column no migration has created yet. It is unsafe
+    for an existing column: the generated `SET DATA TYPE jsonb` rewrites the table, and stored documents lose their
+    key order, duplicate keys and formatting. In a migration the fix writes `jsonb`; it is unsafe because editing
+    a migration only changes the databases that have not applied it yet.
     """
 
     name = "prefer-jsonb"
