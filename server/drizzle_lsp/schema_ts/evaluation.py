@@ -17,7 +17,7 @@ from typing import Callable
 import tree_sitter
 
 from drizzle_lsp.schema_ts.scope import FileIndex, Resolver
-from drizzle_lsp.schema_ts.values import Ctx, Unresolved
+from drizzle_lsp.schema_ts.values import Ctx
 
 Node = tree_sitter.Node
 
@@ -139,6 +139,6 @@ class BuilderOwners:
                             call.call.start_byte <= value.start_byte < call.call.end_byte
                         if not inside:
                             owners.setdefault((entry_file.path, value.start_byte), call.name)
-                except (Unresolved, RecursionError, ValueError, AttributeError):
-                    continue  # a table this pass cannot read builds nothing it could own
+                except Exception:  # noqa: BLE001 - a table this pass cannot read owns nothing; never fail the caller
+                    continue
         return owners

@@ -154,7 +154,12 @@ class SchemaExtractor:
             assert index is not None
             # drizzle-kit loads each schema file and keeps what its exports object holds, including what it
             # re-exports from other files; a table a schema file declares without exporting is left out.
-            exported = Resolver(self._index_of, self._module_path).exported_decls(path)
+            try:
+                exported = Resolver(self._index_of, self._module_path).exported_decls(path)
+            except Exception as error:  # noqa: BLE001 - fall back to the file's own exports rather than fail
+                problems.append(Problem("schema-unresolved", f"exports of {path} could not be followed: {error}",
+                                        None))
+                exported = [index.decls[n] for n in index.exports.values() if n in index.decls]
             local = [d for d in index.decls.values() if all(d is not e for e in exported)]
             for decl, is_exported in [*((d, True) for d in exported), *((d, False) for d in local)]:
                 key = (decl.file.path, decl.name)
