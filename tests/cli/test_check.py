@@ -45,6 +45,7 @@ def run_cli(argv, capsys, monkeypatch=None, cwd=None):
 
 
 def test_text_output_has_code_frames_help_and_summary(project, capsys, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)  # CI may set it; this test sets it itself below
     code, out, err = run_cli(["check", "--color", "always"], capsys, monkeypatch, cwd=project)
     assert code == 1
     assert "\x1b[" in out  # --color always on a pipe
