@@ -67,7 +67,8 @@ def test_table_created_in_the_same_migration_is_not_flagged():
 
 @pytest.mark.parametrize("statement, reason", [
     ('ALTER TABLE "t" ALTER COLUMN "v" SET DATA TYPE varchar(5);', "varchar(10) to varchar(5) is not binary-coercible"),
-    ('ALTER TABLE "t" ALTER COLUMN "n" SET DATA TYPE numeric(10, 3);', "numeric(10, 2) to numeric(10, 3) is not binary-coercible"),
+    ('ALTER TABLE "t" ALTER COLUMN "n" SET DATA TYPE numeric(10, 3);',
+     "numeric(10, 2) to numeric(10, 3) is not binary-coercible"),
     ('ALTER TABLE "t" ALTER COLUMN "v" SET DATA TYPE varchar(30) USING lower("v");',
      "the USING expression computes every value again"),
 ])

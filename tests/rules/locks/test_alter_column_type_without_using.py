@@ -83,7 +83,8 @@ def test_no_fix_when_no_cast_exists():
 
 
 def test_using_goes_after_a_collation():
-    sql = EXISTING + 'ALTER TABLE "projects" ALTER COLUMN "n" SET DATA TYPE text COLLATE "C", ALTER COLUMN "flag" TYPE integer;'
+    sql = EXISTING + ('ALTER TABLE "projects" ALTER COLUMN "n" SET DATA TYPE text COLLATE "C", '
+                      'ALTER COLUMN "flag" TYPE integer;')
     finding = only(lint_sql(sql, RULE), 'ALTER COLUMN "flag"', sql)
     fixed = apply_edits(sql.split("-- 0001_change.sql\n")[1], finding.fix.edits)
     assert fixed == ('ALTER TABLE "projects" ALTER COLUMN "n" SET DATA TYPE text COLLATE "C", '

@@ -61,7 +61,8 @@ def test_index_build_under_its_own_tables_exclusive_lock():
     sql = INIT + ('-- 0001_x.sql\nALTER TABLE "orders" ADD COLUMN "note" text;--> statement-breakpoint\n'
                   + INDEX_ORDERS)
     (finding,) = lint_sql(sql, RULE)
-    assert 'while "orders" is still locked ACCESS EXCLUSIVE by ALTER TABLE "orders" ADD COLUMN "note"' in finding.message
+    held = 'while "orders" is still locked ACCESS EXCLUSIVE by ALTER TABLE "orders" ADD COLUMN "note"'
+    assert held in finding.message
 
 
 def test_second_exclusive_lock():
@@ -77,7 +78,8 @@ def test_second_exclusive_lock():
     # the same table again: its lock is already held
     f'{ADD_TO_USERS}--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "name" text;',
     # a new table costs nothing
-    f'{ADD_TO_USERS}--> statement-breakpoint\nCREATE TABLE "coupons" ("id" bigint PRIMARY KEY);--> statement-breakpoint\n'
+    f'{ADD_TO_USERS}--> statement-breakpoint\n'
+    'CREATE TABLE "coupons" ("id" bigint PRIMARY KEY);--> statement-breakpoint\n'
     'CREATE INDEX "coupons_id_idx" ON "coupons" USING btree ("id");',
     # a backfill of the locked table itself is backfill-in-schema-migration's finding
     f'{ADD_TO_USERS}--> statement-breakpoint\nUPDATE "users" SET "referrer_id" = 0;',

@@ -65,8 +65,8 @@ def test_neon_http_from_settings(tmp_path):
 def test_neon_http_inferred_from_the_migrator_import(tmp_path):
     root = copy_case(CASE, tmp_path)
     os.makedirs(os.path.join(root, "src"))
-    write(os.path.join(root, "src", "migrate.ts"),
-          'import { drizzle } from "drizzle-orm/neon-http";\nimport { migrate } from "drizzle-orm/neon-http/migrator";\n')
+    write(os.path.join(root, "src", "migrate.ts"), 'import { drizzle } from "drizzle-orm/neon-http";\n'
+          'import { migrate } from "drizzle-orm/neon-http/migrator";\n')
     write(os.path.join(root, "package.json"),
           '{"dependencies": {"drizzle-orm": "^0.45.4", "@neondatabase/serverless": "^1.0.0"}}')
     assert lint_root(root, RULE) == []

@@ -79,8 +79,8 @@ def test_rollback():
 
 
 def test_begin_after_commit_and_commit_outside_a_transaction():
-    sql = EXISTING + (f"COMMIT;--> statement-breakpoint\nCOMMIT;--> statement-breakpoint\nBEGIN;--> statement-breakpoint\n"
-                      f"{ADD_NAME}--> statement-breakpoint\nEND;")
+    sql = EXISTING + ("COMMIT;--> statement-breakpoint\nCOMMIT;--> statement-breakpoint\n"
+                      f"BEGIN;--> statement-breakpoint\n{ADD_NAME}--> statement-breakpoint\nEND;")
     first, second, begin, end = lint_sql(sql, RULE)
     assert second.message.startswith("COMMIT outside any transaction does nothing")
     assert begin.message.startswith("BEGIN opens a new transaction after the migrator's one was ended")

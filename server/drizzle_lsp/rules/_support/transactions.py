@@ -150,8 +150,8 @@ class TransactionMap:
         return [r for r in self._by_transaction.get(ref.transaction, []) if r.position < ref.position]
 
     def in_transaction_block(self, statement: Statement) -> bool:
-        """Whether ``statement`` runs inside a transaction block (the migrator's, an explicit one, or the implicit one of
-        a multi-statement query), where ``CONCURRENTLY`` and ``VACUUM`` fail with 25001."""
+        """Whether ``statement`` runs inside a transaction block (the migrator's, an explicit one, or the implicit one
+        of a multi-statement query), where ``CONCURRENTLY`` and ``VACUUM`` fail with 25001."""
         ref = self.ref(statement)
         return ref.in_block if ref is not None else self.migrator != NO_TRANSACTION
 

@@ -14,11 +14,12 @@ from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, TextEdit, V
 _EXPLICIT_CASTS = {
     ("boolean", "integer"), ("integer", "boolean"),
     ("bit", "integer"), ("bit", "bigint"), ("integer", "bit"), ("bigint", "bit"),
-    *{("jsonb", number) for number in ("smallint", "integer", "bigint", "numeric", "real", "double precision", "boolean")},
+    *{("jsonb", target) for target in ("smallint", "integer", "bigint", "numeric", "real", "double precision",
+                                       "boolean")},
 }
 _TRAILING_CAST = re.compile(r"::\s*((?:\"[^\"]+\"|[\w ]+)(?:\.\"[^\"]+\"|\.\w+)?(?:\s*\([\d ,]+\))?(?:\[\])*)\s*\)?$")
-_COLLATE_AFTER = re.compile(r'\s+COLLATE\s+(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?',
-                            re.IGNORECASE)
+_NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)'
+_COLLATE_AFTER = re.compile(rf"\s+COLLATE\s+{_NAME}(?:\s*\.\s*{_NAME})?", re.IGNORECASE)
 
 
 class AlterColumnTypeWithoutUsing(Rule):
@@ -97,8 +98,8 @@ class AlterColumnTypeWithoutUsing(Rule):
         if needs_using:
             also = f" (nor for its default {default})" if default is not None else ""
             message = (f"ALTER COLUMN {quoted(name)} SET DATA TYPE {new_type} on {table} has no USING clause: "
-                       f"PostgreSQL has no automatic cast from {old_type} to {op.new_type}{also}, so the migration fails "
-                       f"with 42804 (column {quoted(name)} cannot be cast automatically to type {op.new_type}) "
+                       f"PostgreSQL has no automatic cast from {old_type} to {op.new_type}{also}, so the migration "
+                       f"fails with 42804 (column {quoted(name)} cannot be cast automatically to type {op.new_type}) "
                        f"{consequence}")
         else:
             message = (f"ALTER COLUMN {quoted(name)} SET DATA TYPE {new_type} on {table} keeps the column's default "
@@ -118,7 +119,8 @@ class AlterColumnTypeWithoutUsing(Rule):
         if cast is not None:
             added += f" USING {cast}"
             steps.append(f"add `USING {cast}`: it fails at deploy if any row holds a value that does not convert to "
-                         f"{op.new_type}, so check the data first or write a USING expression that converts every value")
+                         f"{op.new_type}, so check the data first or write a USING expression that converts every "
+                         "value")
         if default is not None:
             added += f", ALTER COLUMN {quoted(name)} DROP DEFAULT"
             again = ("the SET DEFAULT that follows sets the new one" if _default_set_later(ctx)

@@ -139,7 +139,8 @@ class TableRewrite(Rule):
                 return
             table = table_label(op.table or "", op.schema)
             what = (f"REINDEX TABLE {table} rebuilds every index of existing table {table} under a SHARE lock (writes "
-                    "blocked) and an ACCESS EXCLUSIVE lock on each index while it is rebuilt (queries that use it wait)")
+                    "blocked) and an ACCESS EXCLUSIVE lock on each index while it is rebuilt (queries that use it "
+                    "wait)")
         else:
             written = " ".join((op.raw or ctx.statement.text).split()).rstrip(";")
             what = (f"{written} rebuilds the indexes of every table in it, each under a SHARE lock (writes blocked) "

@@ -73,7 +73,7 @@ class ConcurrentIndexInTransaction(Rule):
         if op is None or ctx.statement is None or ctx.parent_op is not None or not op.concurrently:
             return
         if op.kind is OpKind.CREATE_INDEX:
-            what = f"CREATE INDEX CONCURRENTLY {quoted(op.index_name)}" if op.index_name else "CREATE INDEX CONCURRENTLY"
+            what = "CREATE INDEX CONCURRENTLY" + (f" {quoted(op.index_name)}" if op.index_name else "")
             what += f" on {table_label(op.table or '', op.schema)}"
         elif op.kind is OpKind.DROP_INDEX:
             what = f"DROP INDEX CONCURRENTLY {quoted(op.index_name or '')}"

@@ -76,11 +76,13 @@ class TransactionControlInMigration(Rule):
         if op.transaction == "begin":
             message = self._begin(ctx, tmap, ref)
         elif not ref.in_block:
-            message = f'{keyword} outside any transaction does nothing (PostgreSQL only warns "there is no transaction in progress")'
+            message = (f'{keyword} outside any transaction does nothing (PostgreSQL only warns "there is no '
+                       'transaction in progress")')
         elif ref.block != MIGRATOR:
             opener = tmap.same_transaction(ctx.statement)[0]
-            message = (f"{keyword} ends the transaction opened at {where(opener.migration, opener.statement, ctx.migration)} "
-                       "after the migrator's one was ended: the statements after it run outside any transaction")
+            opened_at = where(opener.migration, opener.statement, ctx.migration)
+            message = (f"{keyword} ends the transaction opened at {opened_at} after the migrator's one was ended: the "
+                       "statements after it run outside any transaction")
         elif op.transaction == "rollback":
             undone = ("everything this run applied before it, earlier pending migrations and their rows in "
                       "__drizzle_migrations included" if batch else "the statements of this migration before it")
@@ -108,8 +110,9 @@ class TransactionControlInMigration(Rule):
                        '"there is already a transaction in progress")')
             closing = _next_control(ctx, ("commit", "rollback", "prepare"))
             if closing is not None:
-                message += (f", but the {_CONTROLS[closing[1].transaction or '']} at "
-                            f"{where(ctx.migration, closing[0], ctx.migration)} then ends the migrator's transaction early")
+                at = where(ctx.migration, closing[0], ctx.migration)
+                message += (f", but the {_CONTROLS[closing[1].transaction or '']} at {at} then ends the migrator's "
+                            "transaction early")
             return message
         return ("BEGIN opens a new transaction after the migrator's one was ended earlier in this migration: it stays "
                 "open until the next COMMIT or the end of the run, so what it holds is committed only then")
