@@ -43,16 +43,29 @@ def pg(postgres_uri):
 
 
 @pytest.fixture
-def database_url(postgres_uri):
-    """The URL of a fresh, empty database of its own, for code that opens its own connections (the migration
-    runner, node's pg driver)."""
+def fresh_database():
+    """Makes fresh, empty databases on a server (given the URI of its ``postgres`` database) and drops them after
+    the test: for code that opens its own connections (the migration runner, node's pg driver)."""
     import uuid
 
     import psycopg
 
-    name = "m_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(postgres_uri, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield postgres_uri.replace("/postgres?", f"/{name}?")
-    with psycopg.connect(postgres_uri, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    made: list[tuple[str, str]] = []
+
+    def make(server_uri: str) -> str:
+        name = "m_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(server_uri, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        made.append((server_uri, name))
+        return server_uri.replace("/postgres?", f"/{name}?")
+
+    yield make
+    for server_uri, name in made:
+        with psycopg.connect(server_uri, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(postgres_uri, fresh_database):
+    """The URL of a fresh, empty database of its own on the session's PostgreSQL."""
+    return fresh_database(postgres_uri)

@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import uuid
 
 import pytest
 
@@ -67,13 +66,6 @@ def older_postgres_uri():
 
 
 @pytest.fixture
-def older_database_url(older_postgres_uri):
+def older_database_url(older_postgres_uri, fresh_database):
     """A fresh database on the older PostgreSQL, like ``database_url`` on the embedded one."""
-    import psycopg
-
-    name = "o_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(older_postgres_uri, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield older_postgres_uri.replace("/postgres?", f"/{name}?")
-    with psycopg.connect(older_postgres_uri, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return fresh_database(older_postgres_uri)

@@ -14,6 +14,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 
 from drizzle_lsp.cli.main import main
@@ -150,3 +152,36 @@ def column_type(url: str, table: str, column: str) -> str | None:
     rows = query(url, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass(%s) "
                       "AND attname = %s AND NOT attisdropped", [table, column])
     return rows[0][0] if rows else None
+
+
+# One organization, one project and one task: enough rows to make a NOT NULL column or a unique index fail.
+SEED_ONE_TASK = ("INSERT INTO organizations (id, name, slug) VALUES (gen_random_uuid(), 'o', 'o'); "
+                 "INSERT INTO projects (id, organization_id, name) SELECT gen_random_uuid(), id, 'p' FROM organizations; "
+                 "INSERT INTO tasks (project_id, title) SELECT id, 't' FROM projects;")
+
+
+def apply_first(project: Project, url: str, count: int) -> None:
+    """Apply only the first ``count`` journal entries, as a database deployed before the later ones existed."""
+    project.keep_first(count)
+    result = migrate(project, url)
+    assert result.code == 0, result.text
+    project.restore()
+
+
+def wait_for(url: str, sql: str, timeout: float = 30) -> None:
+    """Poll until ``sql`` returns a row (another session reaching a state the test waits for)."""
+    deadline = time.monotonic() + timeout
+    while not query(url, sql):
+        assert time.monotonic() < deadline, f"timed out waiting for: {sql}"
+        time.sleep(0.01)
+
+
+def migrate_while(background, project: Project, url: str, *args: str) -> Result:
+    """``migrate`` while ``background`` runs in a thread (releasing a lock at the right moment, say)."""
+    thread = threading.Thread(target=background)
+    thread.start()
+    try:
+        return migrate(project, url, *args)
+    finally:
+        thread.join()
+

@@ -3,12 +3,12 @@ runs started together (the advisory lock makes one wait)."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import psycopg
 
-from tests.migrate.helpers import finish, ledger, migrate, query, start_migrate
+from tests.migrate.helpers import (SEED_ONE_TASK, apply_first, finish, ledger, migrate, migrate_while, query,
+                                   start_migrate, wait_for)
 
 ADD_COLUMN = 'ALTER TABLE "tasks" ADD COLUMN "note" text;'
 
@@ -22,9 +22,7 @@ def _hold_access_exclusive(url: str, table: str) -> psycopg.Connection:
 
 def test_a_lock_held_by_another_session_is_retried_then_fails_cleanly(project, database_url):
     project.add_saas(2).add("0002_task_note", ADD_COLUMN).add("0003_after", 'CREATE TABLE "after" ("id" integer);')
-    project.keep_first(2)
-    assert migrate(project, database_url).code == 0
-    project.restore()
+    apply_first(project, database_url, 2)
     holder = _hold_access_exclusive(database_url, "tasks")
     try:
         holder_pid = holder.info.backend_pid
@@ -58,26 +56,17 @@ def test_a_lock_held_by_another_session_is_retried_then_fails_cleanly(project, d
 
 def test_a_lock_released_during_the_backoff_lets_the_retry_succeed(project, database_url):
     project.add_saas(2).add("0002_task_note", ADD_COLUMN)
-    project.keep_first(2)
-    assert migrate(project, database_url).code == 0
-    project.restore()
+    apply_first(project, database_url, 2)
     holder = _hold_access_exclusive(database_url, "tasks")
 
     def release_after_the_first_timeout() -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not query(
-                database_url, "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                              "WHERE NOT l.granted AND a.application_name = 'drizzle-lsp migrate'"):
-            time.sleep(0.01)
+        wait_for(database_url, "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                               "WHERE NOT l.granted AND a.application_name = 'drizzle-lsp migrate'")
         time.sleep(0.3)  # past the 100 ms lock_timeout: the first attempt has failed by now
         holder.close()
 
-    release = threading.Thread(target=release_after_the_first_timeout)
-    release.start()
-    try:
-        result = migrate(project, database_url, "--lock-timeout", "100ms", "--retries", "10", "--retry-delay", "100ms")
-    finally:
-        release.join()
+    result = migrate_while(release_after_the_first_timeout, project, database_url, "--lock-timeout", "100ms",
+                           "--retries", "10", "--retry-delay", "100ms")
     assert result.code == 0, result.text
     assert "lock timeout at " in result.out and "recorded 0002_task_note" in result.out
     assert query(database_url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'tasks' "
@@ -122,29 +111,20 @@ def test_a_concurrent_build_that_times_out_leaves_an_invalid_index_dropped_befor
     # transaction; the lock timeout ends the build and leaves the index INVALID
     project.add_saas(2).add("0002_index_title", (
         '-- drizzle-lsp: no-transaction\nCREATE INDEX CONCURRENTLY "tasks_title_idx" ON "tasks" ("title");'))
-    project.keep_first(2)
-    assert migrate(project, database_url).code == 0
-    project.restore()
+    apply_first(project, database_url, 2)
     writer = psycopg.connect(database_url, application_name="busy-writer")
-    writer.execute("INSERT INTO organizations (id, name, slug) VALUES (gen_random_uuid(), 'o', 'o')")
-    writer.execute("INSERT INTO projects (id, organization_id, name) SELECT gen_random_uuid(), id, 'p' FROM organizations")
-    writer.execute("INSERT INTO tasks (project_id, title) SELECT id, 't' FROM projects")
+    writer.execute(SEED_ONE_TASK)
 
     def commit_after_the_first_timeout() -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not query(
-                database_url, "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                              "WHERE c.relname = 'tasks_title_idx' AND NOT i.indisvalid"):
-            time.sleep(0.01)
+        wait_for(database_url, "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                               "WHERE c.relname = 'tasks_title_idx' AND NOT i.indisvalid")
         time.sleep(0.4)
         writer.commit()
 
-    committer = threading.Thread(target=commit_after_the_first_timeout)
-    committer.start()
     try:
-        result = migrate(project, database_url, "--lock-timeout", "100ms", "--retries", "10", "--retry-delay", "100ms")
+        result = migrate_while(commit_after_the_first_timeout, project, database_url, "--lock-timeout", "100ms",
+                               "--retries", "10", "--retry-delay", "100ms")
     finally:
-        committer.join()
         writer.close()
     assert result.code == 0, result.text
     assert "lock timeout at " in result.out

@@ -61,25 +61,9 @@ def _schema(url: str) -> list[tuple]:
 
 
 @pytest.fixture
-def databases(postgres_uri):
-    """Fresh databases by name, dropped afterwards."""
-    import uuid
-
-    import psycopg
-
-    made: list[str] = []
-
-    def make() -> str:
-        name = "i_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(postgres_uri, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        return postgres_uri.replace("/postgres?", f"/{name}?")
-
-    yield make
-    with psycopg.connect(postgres_uri, autocommit=True) as admin:
-        for name in made:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def databases(postgres_uri, fresh_database):
+    """Fresh databases on demand, one per way of applying the migrations."""
+    return lambda: fresh_database(postgres_uri)
 
 
 def test_ledger_rows_are_identical_whichever_migrator_applied_what(node, project, databases):

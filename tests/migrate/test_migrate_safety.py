@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.migrate.helpers import ledger, migrate, query
+from tests.migrate.helpers import SEED_ONE_TASK, apply_first, ledger, migrate, query
 
 CONCURRENT_INDEX = '-- drizzle-lsp: no-transaction\nCREATE INDEX CONCURRENTLY "tasks_title_idx" ON "tasks" USING btree ("title");'
 
@@ -93,12 +93,8 @@ def test_an_index_left_invalid_by_a_failed_concurrent_build_is_dropped_before_th
     project.add_saas(1)
     project.add("0001_unique_slug", '-- drizzle-lsp: no-transaction\n'
                                     'CREATE UNIQUE INDEX CONCURRENTLY "projects_name_key" ON "projects" ("name");')
-    project.keep_first(1)
-    assert migrate(project, database_url).code == 0
-    query(database_url, "INSERT INTO organizations (id, name, slug) VALUES (gen_random_uuid(), 'o', 'o'); "
-                        "INSERT INTO projects (organization_id, name) SELECT id, 'same' FROM organizations; "
-                        "INSERT INTO projects (organization_id, name) SELECT id, 'same' FROM organizations;")
-    project.restore()
+    apply_first(project, database_url, 1)
+    query(database_url, SEED_ONE_TASK + "INSERT INTO projects (organization_id, name) SELECT id, 'p' FROM organizations;")
     failed = migrate(project, database_url)
     assert failed.code == 1
     assert "PostgreSQL error 23505 (unique_violation)" in failed.err
@@ -130,12 +126,8 @@ def test_a_no_transaction_migration_that_fails_midway_resumes_after_what_was_com
         'CREATE INDEX CONCURRENTLY "tasks_title_idx" ON "tasks" ("title");\n'
         'ALTER TABLE "tasks" ADD COLUMN "rank" integer NOT NULL;\n'  # fails once tasks holds a row
         'CREATE INDEX CONCURRENTLY "tasks_rank_idx" ON "tasks" ("rank");\n'))
-    project.keep_first(1)
-    assert migrate(project, database_url).code == 0
-    query(database_url, "INSERT INTO organizations (id, name, slug) VALUES (gen_random_uuid(), 'o', 'o'); "
-                        "INSERT INTO projects (id, organization_id, name) SELECT gen_random_uuid(), id, 'p' "
-                        "FROM organizations; INSERT INTO tasks (project_id, title) SELECT id, 't' FROM projects;")
-    project.restore()
+    apply_first(project, database_url, 1)
+    query(database_url, SEED_ONE_TASK)
     failed = migrate(project, database_url)
     assert failed.code == 1
     assert "0001_steps.sql:3" in failed.err and "PostgreSQL error 23502 (not_null_violation)" in failed.err
