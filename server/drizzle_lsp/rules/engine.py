@@ -97,18 +97,21 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
         if migration.missing or path_is_excluded(migration.sql_path, project.root, settings):
             continue
         if migration_rules:
-            _check_migration(runner, analyzed, migration, migration_rules, dialect, settings)
+            _check_migration(runner, analyzed, migration, migration_rules, dialect, settings,
+                             getattr(workspace, "file_text", None))
 
     schema_rules = [r for r in rules if r.runs_on("schema")]
+    file_text = getattr(workspace, "file_text", None)
+    options = {rule.name: rule_options(settings, rule.name) for rule in schema_rules}
     for table in project.schema.tables.values():
         if table.range and path_is_excluded(table.range.path, project.root, settings):
             continue
         for rule in schema_rules:
-            ctx = SchemaContext(analyzed, project.schema, table, None, dialect, settings, rule_options(settings, rule.name))
+            ctx = SchemaContext(analyzed, project.schema, table, None, dialect, settings, options[rule.name], file_text)
             runner.run(rule, rule.check_table, ctx, table.range)
             for column in table.columns.values():
                 column_ctx = SchemaContext(
-                    analyzed, project.schema, table, column, dialect, settings, rule_options(settings, rule.name)
+                    analyzed, project.schema, table, column, dialect, settings, options[rule.name], file_text
                 )
                 runner.run(rule, rule.check_column, column_ctx, column.range or table.range)
 
@@ -157,7 +160,9 @@ class _Runner:
             )
 
 
-def _check_migration(runner: _Runner, analyzed: Any, migration: Migration, rules: list[Rule], dialect, settings) -> None:
+def _check_migration(
+    runner: _Runner, analyzed: Any, migration: Migration, rules: list[Rule], dialect, settings, file_text=None
+) -> None:
     replay = getattr(analyzed, "replay", None)
     base = dict(
         project=analyzed,
@@ -166,10 +171,13 @@ def _check_migration(runner: _Runner, analyzed: Any, migration: Migration, rules
         postgres_version=getattr(analyzed, "postgres_version", 16),
         dialect=dialect,
         settings=settings,
+        file_text=file_text,
     )
+    # Rule options are looked up once per migration, not once per operation: a 10 MB file has 10,000 of them.
+    options = {rule.name: rule_options(settings, rule.name) for rule in rules}
     whole = SourceRange(migration.sql_path, 0, 0)  # where a whole-migration finding without a range points
     for rule in rules:
-        ctx = MigrationContext(**base, options=rule_options(settings, rule.name))
+        ctx = MigrationContext(**base, options=options[rule.name])
         runner.run(rule, rule.check_migration, ctx, whole)
     created_here: set[str] = set()
     for statement in migration.statements:
@@ -181,7 +189,7 @@ def _check_migration(runner: _Runner, analyzed: Any, migration: Migration, rules
                 for rule in rules:
                     ctx = MigrationContext(
                         **base, statement=statement, op=inner, state_before=state, table_is_new=is_new,
-                        options=rule_options(settings, rule.name), parent_op=parent,
+                        options=options[rule.name], parent_op=parent,
                     )
                     runner.run(rule, rule.check_operation, ctx, inner.range)
                 if inner.kind == OpKind.CREATE_TABLE and inner.table:

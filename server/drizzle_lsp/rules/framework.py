@@ -8,7 +8,7 @@ read the model through a context object and return ``Violation``s; they never re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -123,6 +123,7 @@ class MigrationContext:
     settings: Any = None
     options: Mapping[str, Any] = field(default_factory=dict)
     parent_op: Operation | None = None  # the DO block an inner operation was found in
+    file_text: Callable[[str], str | None] | None = None  # a file's current text (the editor's unsaved buffer wins)
 
     @property
     def text(self) -> str:
@@ -153,6 +154,7 @@ class SchemaContext:
     dialect: str = "postgresql"
     settings: Any = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    file_text: Callable[[str], str | None] | None = None  # a file's current text (the editor's unsaved buffer wins)
 
     @property
     def path(self) -> str | None:

@@ -55,37 +55,6 @@ def columns_sql(columns: list[str]) -> str:
     return ", ".join(quoted(c) for c in columns)
 
 
-def table_holds_rows(ctx: MigrationContext) -> bool:
-    """The operation's table existed before this migration, possibly under another name: a table renamed earlier in
-    the same migration (drizzle-kit's ``RENAME TO``, then its constraints and indexes re-created) still holds all its
-    rows, although the replay sees its new name as new."""
-    op = ctx.op
-    if op is None or op.table is None:
-        return False
-    if ctx.table_existed():
-        return True
-    return _renamed_from_existing_table(ctx, op.schema, op.table)
-
-
-def _renamed_from_existing_table(ctx: MigrationContext, schema: str | None, table: str) -> bool:
-    earlier: list[Operation] = []
-    for statement in ctx.migration.statements:
-        if statement is ctx.statement:
-            break
-        for op in statement.operations:
-            earlier.extend([op, *op.inner])
-    renamed = False
-    for op in reversed(earlier):  # follow the name back to where it came from
-        same_schema = (op.schema or "public") == (schema or "public") if ctx.dialect == "postgresql" else True
-        if not same_schema:
-            continue
-        if op.kind is OpKind.RENAME_TABLE and op.new_name == table and op.table:
-            table, renamed = op.table, True
-        elif op.kind is OpKind.CREATE_TABLE and op.table == table:
-            return False
-    return renamed
-
-
 # --- DROP INDEX: the statement names the index, not its table -------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable
 
 from drizzle_lsp.model import Column, Operation, OpKind
-from drizzle_lsp.rules._support.lock_rules import created_earlier_in_migration, op_table_label, quoted, table_holds_rows
+from drizzle_lsp.rules._support.lock_rules import created_earlier_in_migration, op_table_label, quoted
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
 _REBUILD_PREFIX = "__new_"
@@ -75,7 +75,7 @@ class AddColumnNotNullWithoutDefault(Rule):
         if op is not None and ctx.dialect == "sqlite" and op.kind is OpKind.CREATE_TABLE:
             yield from self._sqlite_rebuild(ctx, op)
             return
-        if op is None or op.kind is not OpKind.ADD_COLUMN or op.column_def is None or not table_holds_rows(ctx):
+        if op is None or op.kind is not OpKind.ADD_COLUMN or op.column_def is None or not ctx.table_existed():
             return
         column = op.column_def
         if not column.not_null or _fills_itself(column) or _has_default(column):

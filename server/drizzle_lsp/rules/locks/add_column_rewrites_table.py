@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from drizzle_lsp.analysis.locks import is_volatile_default, lock_facts
 from drizzle_lsp.model import Column, Operation, OpKind
-from drizzle_lsp.rules._support.lock_rules import a_lock, blocked_work, op_table_label, quoted, table_holds_rows
+from drizzle_lsp.rules._support.lock_rules import a_lock, blocked_work, op_table_label, quoted
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
 _SERIAL_TYPES = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
@@ -71,7 +71,7 @@ class AddColumnRewritesTable(Rule):
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
-        if op is None or op.kind is not OpKind.ADD_COLUMN or op.column_def is None or not table_holds_rows(ctx):
+        if op is None or op.kind is not OpKind.ADD_COLUMN or op.column_def is None or not ctx.table_existed():
             return
         column = op.column_def
         if column.generated is not None and not _is_stored(ctx, op):

@@ -9,7 +9,7 @@ from drizzle_lsp.rules._support.lock_rules import (
     blocked_work,
     op_table_label,
     quoted,
-    table_holds_rows,
+
     table_label,
 )
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, TextEdit, Violation
@@ -77,7 +77,7 @@ class ConstraintMissingNotValid(Rule):
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
         if (op is None or op.kind is not OpKind.ADD_CONSTRAINT or op.constraint_type not in _KINDS
-                or op.not_valid or not table_holds_rows(ctx)):
+                or op.not_valid or not ctx.table_existed()):
             return
         fact = lock_facts(op, ctx.state_before, ctx.postgres_version)
         if fact is None or not fact.scans:

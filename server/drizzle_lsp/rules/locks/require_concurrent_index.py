@@ -10,7 +10,7 @@ from drizzle_lsp.rules._support.lock_rules import (
     concurrently_fix,
     op_table_label,
     quoted,
-    table_holds_rows,
+
     transaction_block_reason,
 )
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
@@ -78,7 +78,7 @@ class RequireConcurrentIndex(Rule):
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
-        if op is None or op.kind is not OpKind.CREATE_INDEX or op.concurrently or not table_holds_rows(ctx):
+        if op is None or op.kind is not OpKind.CREATE_INDEX or op.concurrently or not ctx.table_existed():
             return
         fact = lock_facts(op, ctx.state_before, ctx.postgres_version)
         if fact is None or fact.lock is None:

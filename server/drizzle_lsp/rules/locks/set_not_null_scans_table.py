@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from drizzle_lsp.analysis.locks import lock_facts
 from drizzle_lsp.model import OpKind
-from drizzle_lsp.rules._support.lock_rules import a_lock, blocked_work, op_table_label, quoted, table_holds_rows
+from drizzle_lsp.rules._support.lock_rules import a_lock, blocked_work, op_table_label, quoted
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
 
@@ -58,7 +58,7 @@ class SetNotNullScansTable(Rule):
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
-        if op is None or op.kind is not OpKind.SET_NOT_NULL or not op.column or not table_holds_rows(ctx):
+        if op is None or op.kind is not OpKind.SET_NOT_NULL or not op.column or not ctx.table_existed():
             return
         if self._already_not_null(ctx):
             return  # PostgreSQL returns at once when the column is already NOT NULL

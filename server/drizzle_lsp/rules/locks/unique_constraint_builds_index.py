@@ -10,7 +10,7 @@ from drizzle_lsp.rules._support.lock_rules import (
     columns_sql,
     op_table_label,
     quoted,
-    table_holds_rows,
+
 )
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
@@ -62,7 +62,7 @@ class UniqueConstraintBuildsIndex(Rule):
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
-        if op is None or not table_holds_rows(ctx):
+        if op is None or not ctx.table_existed():
             return
         if op.kind is OpKind.ADD_CONSTRAINT and op.constraint_type in _KINDS and not op.using_index:
             kind = _KINDS[op.constraint_type]
