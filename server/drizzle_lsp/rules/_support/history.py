@@ -29,29 +29,44 @@ def table_key(schema: str | None, name: str, dialect: str) -> str:
     return name.lower()
 
 
+class CreatedTables:
+    """The tables created so far in a migration, fed one operation at a time (renames move a created table's name)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.created: set[str] = set()
+
+    def feed(self, op: Operation) -> None:
+        if not op.table:
+            return
+        key = table_key(op.schema, op.table, self.dialect)
+        if op.kind is OpKind.CREATE_TABLE:
+            self.created.add(key)
+        elif op.kind is OpKind.DROP_TABLE:
+            self.created.discard(key)
+        elif op.kind is OpKind.RENAME_TABLE and op.new_name:
+            renamed = table_key(op.schema, op.new_name, self.dialect)
+            if key in self.created:
+                self.created.discard(key)
+                self.created.add(renamed)
+            else:
+                self.created.discard(renamed)
+
+    def __contains__(self, schema_and_name: tuple[str | None, str]) -> bool:
+        schema, name = schema_and_name
+        return table_key(schema, name, self.dialect) in self.created
+
+
 def created_in_migration(migration: Migration, before: Operation, schema: str | None, table: str,
                          dialect: str) -> bool:
     """True when ``table`` was created by an operation before ``before`` in ``migration`` (following renames), so it
     holds no data that existed before the migration and no deployed code reads it."""
-    created: set[str] = set()
+    created = CreatedTables(dialect)
     for op in flat_operations(migration):
         if op is before:
             break
-        if not op.table:
-            continue
-        key = table_key(op.schema, op.table, dialect)
-        if op.kind is OpKind.CREATE_TABLE:
-            created.add(key)
-        elif op.kind is OpKind.DROP_TABLE:
-            created.discard(key)
-        elif op.kind is OpKind.RENAME_TABLE and op.new_name:
-            renamed = table_key(op.schema, op.new_name, dialect)
-            if key in created:
-                created.discard(key)
-                created.add(renamed)
-            else:
-                created.discard(renamed)
-    return table_key(schema, table, dialect) in created
+        created.feed(op)
+    return (schema, table) in created
 
 
 def column_added_in_migration(migration: Migration, before: Operation, schema: str | None, table: str, column: str,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from drizzle_lsp.analysis.pg_types import parse_type
 from drizzle_lsp.model import Column, Migration, Operation, OpKind, Statement
-from drizzle_lsp.rules._support.history import created_in_migration, find_table, quoted, table_key, table_label
+from drizzle_lsp.rules._support.history import CreatedTables, find_table, quoted, table_key, table_label
 from drizzle_lsp.rules._support.statement_edits import join_statements, remove_statement, replace_statement
 from drizzle_lsp.rules._support.ts_names import key_rename_snippet
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, TextEdit, Violation
@@ -74,12 +74,14 @@ class DropAndAddLooksLikeRename(Rule):
         adds: dict[str, list[_Located]] = {}
         drops: dict[str, list[_Located]] = {}
         order = 0
+        created = CreatedTables(ctx.dialect)
         for statement in ctx.migration.statements:
             for op in statement.operations:
                 order += 1
+                created.feed(op)
                 if op.kind not in (OpKind.ADD_COLUMN, OpKind.DROP_COLUMN) or not (op.table and op.column):
                     continue
-                if created_in_migration(ctx.migration, op, op.schema, op.table, ctx.dialect):
+                if (op.schema, op.table) in created:
                     continue
                 bucket = adds if op.kind is OpKind.ADD_COLUMN else drops
                 key = table_key(op.schema, op.table, ctx.dialect)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from drizzle_lsp.model import Operation, OpKind
 from drizzle_lsp.rules._support.history import (
@@ -17,7 +17,7 @@ from drizzle_lsp.rules._support.history import (
 from drizzle_lsp.rules._support.transactions import (
     TRANSACTION,
     StatementRef,
-    operations_later_in_transaction,
+    TransactionMap,
     transaction_map,
 )
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
@@ -96,20 +96,21 @@ class EnumValueUsedInSameTransaction(Rule):
         if enum is not None and op.new_value in enum.values:
             return  # ADD VALUE IF NOT EXISTS of a value the enum already had: nothing new
         literal = _literal_pattern(op.new_value)
+        needle = sql_literal(op.new_value)
         replay = getattr(ctx.project, "replay", None)
-        reported: set[int] = set()
-        for ref, later in operations_later_in_transaction(ctx):
-            if id(ref.statement) in reported:
-                continue
-            if later.kind is OpKind.DROP_TYPE and later.type_name == op.type_name and _same_schema(later, op):
-                return  # dropped (and maybe recreated): later statements use another type
-            if later.kind in _NOT_A_USE or not literal.search(_strip_comments(later.raw)):
-                continue
-            state = replay.state_before(later) if replay is not None else None
-            if not _uses_enum(later, state, op):
-                continue
-            reported.add(id(ref.statement))
-            yield self._finding(ctx, op, ref, later)
+        tmap = transaction_map(ctx)
+        own = tmap.ref(ctx.statement)
+        dropped_at = _drops(tmap).get(((op.schema or "public"), op.type_name), [])
+        # Dropped (and maybe recreated) later: from there on, statements use another type.
+        stop = next((p for p in dropped_at if own is not None and p > own.position), None)
+        for ref, operations in _later_statements(ctx, tmap, needle, stop):
+            for later in operations:
+                if later.kind in _NOT_A_USE or not literal.search(_strip_comments(later.raw)):
+                    continue
+                state = replay.state_before(later) if replay is not None else None
+                if _uses_enum(later, state, op):
+                    yield self._finding(ctx, op, ref, later)
+                    break  # one finding per statement
 
     def _finding(self, ctx: MigrationContext, added: Operation, ref: StatementRef, use: Operation) -> Violation:
         value = sql_literal(added.new_value or "")
@@ -152,17 +153,48 @@ class EnumValueUsedInSameTransaction(Rule):
         return False
 
 
+def _later_statements(ctx: MigrationContext, tmap: TransactionMap, needle: str,
+                      stop: int | None) -> Iterator[tuple[StatementRef, list[Operation]]]:
+    """The statements after ``ctx.op`` in its transaction (its own statement's remaining operations first), up to
+    ``stop``, whose text holds ``needle``: a cheap test that skips the statements that never mention the value."""
+    own = tmap.ref(ctx.statement)
+    if own is not None and needle in own.statement.text:
+        ops = list(own.operations())
+        at = next((i for i, op in enumerate(ops) if op is ctx.op), len(ops))
+        yield own, ops[at + 1:]
+    for ref in tmap.later_in_transaction(ctx.statement):
+        if stop is not None and ref.position >= stop:
+            return
+        if needle in ref.statement.text:
+            yield ref, list(ref.operations())
+
+
+# Where each enum is dropped, per transaction map: built once per project instead of once per ADD VALUE.
+_DROPS: list[tuple[TransactionMap, dict[tuple[str, str], list[int]]]] = []
+
+
+def _drops(tmap: TransactionMap) -> dict[tuple[str, str], list[int]]:
+    for built, drops in _DROPS:
+        if built is tmap:
+            return drops
+    drops: dict[tuple[str, str], list[int]] = {}
+    for ref in tmap.refs:
+        for op in ref.operations():
+            if op.kind is OpKind.DROP_TYPE and op.type_name:
+                drops.setdefault((op.schema or "public", op.type_name), []).append(ref.position)
+    _DROPS.insert(0, (tmap, drops))
+    del _DROPS[8:]
+    return drops
+
+
 def _same_schema(a: Operation, b: Operation) -> bool:
     return (a.schema or "public") == (b.schema or "public")
 
 
 def _literal_pattern(value: str) -> re.Pattern[str]:
     """The value as a SQL string literal, unless it is cast to a text type right away (``'x'::text`` is no enum use)."""
-    body = re.escape(value.replace("'", "''"))
-    return re.compile(
-        r"(?<!')'" + body + r"'(?!')(?!\s*::\s*(?:text|varchar|character\s+varying|name)\b)",
-        re.IGNORECASE,
-    )
+    body = re.escape(value.replace("'", "''"))  # enum values are case-sensitive; only the cast's type name is not
+    return re.compile(r"(?<!')'" + body + r"'(?!')(?!\s*::\s*(?i:text|varchar|character\s+varying|name)\b)")
 
 
 def _strip_comments(sql: str) -> str:
