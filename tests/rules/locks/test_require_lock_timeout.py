@@ -221,3 +221,15 @@ def lint_memory_with_timeout(sql: str):
     return [f for f in lint_memory(sql=sql, select=[RULE], settings='[migrate]\nlock-timeout = "200ms"\n')
             if f.rule == RULE]
 
+
+
+def test_reindex_index_locks_the_table_of_the_index():
+    sql = ("-- 0000_init.sql\n"
+           'CREATE TABLE "orders" ("id" bigint PRIMARY KEY NOT NULL, "total" integer);--> statement-breakpoint\n'
+           'CREATE INDEX "orders_total_idx" ON "orders" USING btree ("total");\n'
+           "-- 0001_change.sql\n"
+           'REINDEX INDEX "orders_total_idx";')
+    (finding,) = lint_sql(sql, RULE)
+    assert finding.message.startswith(
+        'REINDEX INDEX "orders_total_idx" takes a SHARE lock on existing table "orders" with no lock_timeout set: while it waits for the lock, '
+        'every new write of "orders" queues behind it')

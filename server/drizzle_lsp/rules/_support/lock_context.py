@@ -73,9 +73,12 @@ class OpInfo:
     @property
     def slow(self) -> bool:
         """Reads every row of an existing table (scan, rewrite, index build, backfill) while holding its locks."""
-        if self.fact is None or self.table_is_new or not self.op.table and self.op.kind is not OpKind.TABLE_REWRITE:
+        if self.fact is None or not (self.fact.rewrites or self.fact.scans) or self.table_is_new:
             return False
-        return self.fact.rewrites or self.fact.scans
+        if self.op.table:
+            return True
+        # REINDEX INDEX: slow when the index belongs to an existing table; VACUUM FULL or REINDEX SCHEMA: always
+        return bool(self.locks) or (self.op.kind is OpKind.TABLE_REWRITE and not self.op.index_name)
 
 
 def op_infos(project, ref_or_migration, statement: Statement | None = None) -> list[OpInfo]:
@@ -229,6 +232,8 @@ def op_label(op: Operation) -> str:
         return f"CREATE {unique}INDEX{name}"
     if kind is OpKind.DROP_INDEX:
         return f"DROP INDEX {quoted(op.index_name or '')}"
+    if kind is OpKind.TABLE_REWRITE and op.rewrite == "reindex" and op.raw:
+        return " ".join(op.raw.split()).rstrip(";")  # REINDEX names its target several ways: keep it as written
     if kind is OpKind.TABLE_REWRITE:
         return {"set_logged": "SET LOGGED", "set_unlogged": "SET UNLOGGED", "vacuum_full": "VACUUM FULL",
                 "cluster": "CLUSTER", "reindex": "REINDEX"}.get(op.rewrite or "", "rewrite")
