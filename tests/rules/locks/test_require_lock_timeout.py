@@ -233,3 +233,26 @@ def test_reindex_index_locks_the_table_of_the_index():
     assert finding.message.startswith(
         'REINDEX INDEX "orders_total_idx" takes a SHARE lock on existing table "orders" with no lock_timeout set: while it waits for the lock, '
         'every new write of "orders" queues behind it')
+
+
+def test_fix_joins_a_multi_statement_chunk():
+    # after COMMIT, the chunk is one query and one implicit transaction: SET LOCAL must be part of it
+    sql = EXISTING + ("COMMIT;--> statement-breakpoint\n"
+                      'ALTER TABLE "orders" ADD COLUMN "note" text; ALTER TABLE "users" ADD COLUMN "name" text;')
+    (finding,) = lint_sql(sql, RULE)
+    assert apply_edits(_migration(sql), finding.fix.edits) == (
+        "COMMIT;--> statement-breakpoint\nSET LOCAL lock_timeout = '5s';\n"
+        'ALTER TABLE "orders" ADD COLUMN "note" text; ALTER TABLE "users" ADD COLUMN "name" text;')
+
+
+def test_set_local_lasts_through_a_multi_statement_query(pg):
+    pg.execute('CREATE TABLE "orders" ("id" bigint PRIMARY KEY NOT NULL)')
+    reader = psycopg.connect(pg.info.dsn, autocommit=False)
+    reader.execute('SELECT * FROM "orders"')
+    try:
+        # one simple-protocol query, as drizzle sends a chunk: its statements share an implicit transaction
+        result = pg.pgconn.exec_(b"SET LOCAL lock_timeout = '200ms'; ALTER TABLE \"orders\" ADD COLUMN \"note\" text;")
+        assert result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"55P03"
+    finally:
+        reader.rollback()
+        reader.close()

@@ -10,7 +10,7 @@ from drizzle_lsp.rules._support.lock_context import (
     statement_label,
     statement_text,
 )
-from drizzle_lsp.rules._support.transactions import NO_TRANSACTION, transaction_map
+from drizzle_lsp.rules._support.transactions import IMPLICIT, NO_TRANSACTION, transaction_map
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, TextEdit, Violation
 from drizzle_lsp.rules.selection import settings_value
 
@@ -116,6 +116,8 @@ class RequireLockTimeout(Rule):
         keyword = "SET LOCAL" if in_block else "SET"
         new_statement = f"{keyword} lock_timeout = '{timeout}';"
         offset, own_chunk = insertion_before(ctx.migration, first.statement)
+        if ref is not None and ref.block == IMPLICIT:
+            own_chunk = False  # its transaction is the chunk's query: a SET LOCAL in a chunk of its own would not last
         help_text = (f"Put `{new_statement}` before it so the migration gives up after {timeout} instead of stalling "
                      f"{lock.label}, and retry it later.")
         if in_block:
