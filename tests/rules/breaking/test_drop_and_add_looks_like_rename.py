@@ -21,7 +21,8 @@ def test_real_drizzle_kit_default_answer_postgres(tmp_path):
     finding = findings[0]
     assert finding.message == (
         'DROP COLUMN "full_name" and ADD COLUMN "display_name" (text) on "users" look like a rename answered '
-        '"create column" at drizzle-kit\'s prompt: every value of "full_name" is lost and "display_name" starts empty'
+        '"create column" at drizzle-kit\'s prompt: every value of "full_name" is lost and "display_name" starts empty; '
+        "NOT NULL without a default, its ADD COLUMN even fails once the table has rows"
     )
     assert flagged_text(finding) == 'ALTER TABLE "users" DROP COLUMN "full_name";'
     assert "`displayName: text(\"full_name\")`" in finding.help  # the key as the schema file names it

@@ -112,6 +112,9 @@ class DropAndAddLooksLikeRename(Rule):
             f"{new_names} starts empty"
         )
         add = candidates[0]
+        new = add.op.column_def
+        if len(candidates) == 1 and new is not None and new.not_null and new.default is None and new.identity is None:
+            message += "; NOT NULL without a default, its ADD COLUMN even fails once the table has rows"
         snippet = key_rename_snippet(ctx, op.table, add.op.column, old.name, old.type)
         help_text = (
             f"If this is a rename, keep the data: rename only the TypeScript key and keep the database name "
