@@ -89,3 +89,19 @@ def test_mysql_statements():
     assert sts[4].operations[0].kind is OpKind.DROP_CONSTRAINT
     drop = sts[5].operations[0]
     assert drop.kind is OpKind.DROP_INDEX and drop.table == "users" and drop.index_name == "users_role_idx"
+
+
+def test_mysql_rename_table_is_a_rename_operation_the_replay_applies():
+    # drizzle-kit writes MySQL table renames as RENAME TABLE; the replay must follow it or every later statement on
+    # the new name would look like a reference to a missing table.
+    from drizzle_lsp.analysis.replay import replay
+    from drizzle_lsp.model import Migration
+
+    text = "CREATE TABLE `orders` (`id` int PRIMARY KEY);\n--> statement-breakpoint\nRENAME TABLE `orders` TO `purchases`, `x` TO `y`;"
+    statements = parse_migration(text, "m.sql", "mysql")
+    renames = statements[1].operations
+    assert [(op.kind.value, op.table, op.new_name) for op in renames] == [
+        ("rename_table", "orders", "purchases"), ("rename_table", "x", "y")]
+    assert text[renames[0].table_range.start:renames[0].table_range.end] == "`orders`"
+    result = replay([Migration("0000_m", "m.sql", dialect="mysql", text=text, statements=statements)], "mysql")
+    assert "purchases" in result.final.tables and "orders" not in result.final.tables

@@ -76,6 +76,8 @@ def operations(text: str, path: str, s: int, e: int, toks: list[Tok], dialect: s
             t, ti, _ = r.name_at(after + 1)
             op.table, op.table_range = t, r.trng(ti)
         return [op]
+    if w0 == "RENAME" and w1 == "TABLE":
+        return _rename_tables(r)
     if w0 == "PRAGMA":
         name, _, after = r.name_at(1)
         value = r.slice(after + 1, len(r.toks)) if after < len(r.toks) else None
@@ -254,6 +256,23 @@ def _create_index(r: _Reader) -> Operation:
     index = Index(name=name, columns=cols, unique=unique, where=where, range=r.rng(r.s, r.e))
     return r.op(OpKind.CREATE_INDEX, table=table, table_range=r.trng(ti), index=index, index_name=name,
                 if_not_exists=if_not_exists, schema="")
+
+
+def _rename_tables(r: _Reader) -> list[Operation]:
+    """MySQL's ``RENAME TABLE a TO b[, c TO d]``, the form drizzle-kit writes for a MySQL table rename."""
+    ops: list[Operation] = []
+    i = 2
+    while i < len(r.toks):
+        old, oi, after = r.name_at(i)
+        if r.word(after) != "TO" or after + 1 >= len(r.toks):
+            break
+        new, _, i = r.name_at(after + 1)
+        ops.append(r.op(OpKind.RENAME_TABLE, table=old, table_range=r.trng(oi), new_name=new, schema=""))
+        if i < len(r.toks) and r.toks[i].text == ",":
+            i += 1
+        else:
+            break
+    return ops or [r.op(OpKind.UNKNOWN)]
 
 
 def _alter_table(r: _Reader) -> list[Operation]:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from drizzle_lsp.model import Operation, OpKind
@@ -8,11 +7,6 @@ from drizzle_lsp.rules._support.history import created_in_migration, quoted, tab
 from drizzle_lsp.rules._support.rebuilds import rebuild_containing
 from drizzle_lsp.rules._support.ts_names import table_rename_snippet
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
-
-# drizzle-kit writes MySQL table renames as `RENAME TABLE a TO b`, which the MySQL reader keeps as an unknown
-# statement; read it here.
-_MYSQL_RENAME = re.compile(r"^\s*RENAME\s+TABLE\s+(?P<pairs>.+?);?\s*$", re.IGNORECASE | re.DOTALL)
-_PAIR = re.compile(r"(?P<old>`[^`]+`|\"[^\"]+\"|[\w$.]+)\s+TO\s+(?P<new>`[^`]+`|\"[^\"]+\"|[\w$.]+)", re.IGNORECASE)
 
 
 class RenameTable(Rule):
@@ -63,10 +57,6 @@ class RenameTable(Rule):
         if op.kind is OpKind.RENAME_TABLE and op.table and op.new_name:
             if rebuild_containing(ctx.migration, op, ctx.dialect) is None:
                 yield from self._flag(ctx, op, op.schema, op.table, op.new_name)
-        elif op.kind is OpKind.UNKNOWN and ctx.dialect == "mysql":
-            match = _MYSQL_RENAME.match(op.raw)
-            for pair in _PAIR.finditer(match.group("pairs")) if match else ():
-                yield from self._flag(ctx, op, None, _unquote(pair.group("old")), _unquote(pair.group("new")))
 
     def _flag(self, ctx: MigrationContext, op: Operation, schema: str | None, old: str,
               new: str) -> Iterable[Violation]:
@@ -91,7 +81,3 @@ class RenameTable(Rule):
             help=help_text,
         )
 
-
-def _unquote(name: str) -> str:
-    name = name.rsplit(".", 1)[-1] if not name.startswith(("`", '"')) else name
-    return name.strip('`"')
