@@ -47,8 +47,9 @@ class SqlSide:
         return [t for t in owners if t is not None]
 
     def tables(self) -> Iterator[tuple[Table, list[Table]]]:
-        """Every table of the final state with the declarations that own it (empty for a table only SQL knows)."""
-        for table in self.final.tables.values():
+        """The final-state tables with something written in this file (the table, a column, an index, a
+        constraint), each with the declarations that own it (empty for a table only SQL knows)."""
+        for table in _tables_by_path(self.final).get(self.path, ()):
             yield table, self.owners(table)
 
     def sql_only_tables(self) -> Iterator[Table]:
@@ -83,6 +84,28 @@ def sql_side(ctx: MigrationContext) -> SqlSide | None:
     # Without a TypeScript schema there is nothing to report in but the SQL, whatever drizzle-kit's snapshots say.
     snapshot = _latest_snapshot(project) if typescript.tables else None
     return SqlSide(replay.final, typescript, snapshot, ctx.path)
+
+
+# Computed once per final state, not once per migration: a project of hundreds of migrations would otherwise walk
+# every table for every file.
+_by_path_cache: dict[int, tuple[DatabaseSchema, dict[str, list[Table]]]] = {}
+
+
+def _tables_by_path(final: DatabaseSchema) -> dict[str, list[Table]]:
+    cached = _by_path_cache.get(id(final))
+    if cached is not None and cached[0] is final:
+        return cached[1]
+    by_path: dict[str, list[Table]] = {}
+    for table in final.tables.values():
+        ranges = [table.range, *(c.range for c in table.columns.values()),
+                  *(o.range for group in (table.indexes, table.foreign_keys, table.unique_constraints,
+                                          table.primary_keys, table.checks) for o in group.values())]
+        for path in {r.path for r in ranges if r is not None}:
+            by_path.setdefault(path, []).append(table)
+    if len(_by_path_cache) > 16:
+        _by_path_cache.clear()
+    _by_path_cache[id(final)] = (final, by_path)
+    return by_path
 
 
 def _latest_snapshot(project: object) -> DatabaseSchema | None:
