@@ -199,6 +199,7 @@ export class Workbench {
   /** Opens a file by its path relative to the folder, with Quick Open. */
   async openFile(relative) {
     const page = this.page;
+    await page.keyboard.press("Escape"); // close whatever popup has the keyboard
     await page.keyboard.press("Control+P");
     const input = page.locator(".quick-input-widget .quick-input-box input");
     await input.waitFor({ state: "visible" });
@@ -280,18 +281,102 @@ export class Workbench {
     throw new Error(`no hover containing ${JSON.stringify(expectText)}`);
   }
 
-  /** Puts the cursor on the squiggle, opens the quick fix menu (Ctrl+.) and picks the action titled `title`. */
-  async quickFix(box, title) {
+  /** Moves the cursor to a 1-based line and column with Go to Line (Ctrl+G): no mouse, no hover in the way. */
+  async goTo(line, column = 1) {
     const page = this.page;
-    await page.mouse.click(box.x + Math.min(box.width / 2, 40), box.y + box.height / 2);
     await page.keyboard.press("Escape");
-    await page.keyboard.press("Control+.");
-    const item = page.locator(".action-widget .monaco-list-row", { hasText: title }).first();
-    await item.waitFor({ state: "visible", timeout: 15_000 });
-    const titles = await page.locator(".action-widget .monaco-list-row").allInnerTexts();
-    await item.click();
+    await page.keyboard.press("Control+G");
+    const input = page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`:${line}:${column}`);
+    await page.keyboard.press("Enter");
+    await input.waitFor({ state: "hidden" });
+  }
+
+  /**
+   * Opens the quick fix menu (Ctrl+.) at a 1-based position and picks the action whose title contains `title`.
+   * Returns every title the menu offered.
+   */
+  async quickFix({ line, column }, title, { screenshot } = {}) {
+    const page = this.page;
+    const rows = page.locator(".action-widget .monaco-list-row");
+    const item = rows.filter({ hasText: title }).first();
+    for (let tries = 0; ; tries++) {
+      await this.goTo(line, column);
+      await page.keyboard.press("Control+.");
+      try {
+        await item.waitFor({ state: "visible", timeout: 10_000 });
+        break;
+      } catch (error) {
+        // Right after an edit or a focus change the first request can come back empty ("No code actions
+        // available") while the server catches up: ask again, as a user would.
+        if (tries >= 2) throw error;
+        await page.keyboard.press("Escape");
+        await page.waitForTimeout(1000);
+      }
+    }
+    const titles = (await rows.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    // The menu sits under a pointer-blocking layer: choose with the keyboard, as its own hint says.
+    for (let step = 0; step < titles.length + 2; step++) {
+      const focused = (await page.locator(".action-widget .monaco-list-row.focused").getAttribute("aria-label")) ?? "";
+      if (typeof title === "string" ? focused.includes(title) : title.test(focused)) break;
+      await page.keyboard.press("ArrowDown");
+    }
+    if (screenshot) await this.screenshot(screenshot);
+    await page.keyboard.press("Enter");
     await page.locator(".action-widget").waitFor({ state: "hidden", timeout: 10_000 }).catch(() => {});
-    return titles.map((t) => t.trim()).filter(Boolean);
+    return titles;
+  }
+
+  async waitForLine(text, timeout = 15_000) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const lines = await this.lines();
+      if (lines.some((line) => line.includes(text))) return lines;
+      if (Date.now() > deadline) throw new Error(`no line ${JSON.stringify(text)} in:\n${lines.join("\n")}`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /** Saves the active editor and waits until the file on disk matches `expected`. Returns the file's text. */
+  async save(file, expected, timeout = 15_000) {
+    await this.page.keyboard.press("Control+S");
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const text = fs.readFileSync(file, "utf8");
+      if (expected.test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`${file} never matched ${expected} after saving:\n${text}`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /** Types into the Problems panel's filter box and returns the rows left. */
+  async filterProblems(text) {
+    const page = this.page;
+    const input = page.locator(".panel .viewpane-filter input, .panel .markers-panel-filter-container input").first();
+    await input.waitFor({ state: "visible" });
+    await input.fill(text);
+    await page.waitForTimeout(600); // the filter is debounced
+    return page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+  }
+
+  /** The frame of the Markdown preview whose tab title contains `title`, once its body has text. */
+  async markdownPreview(title) {
+    const page = this.page;
+    await page.locator(".tabs-container .tab.active", { hasText: title }).waitFor({ timeout: 30_000 });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      for (const frame of page.frames()) {
+        try {
+          const body = await frame.locator("body.vscode-body, .markdown-body").first().innerText({ timeout: 200 });
+          if (body && body.includes(title)) return frame;
+        } catch {
+          // not this frame, or not loaded yet
+        }
+      }
+      if (Date.now() > deadline) throw new Error(`no Markdown preview showing ${title}`);
+      await page.waitForTimeout(300);
+    }
   }
 
   async problems() {
@@ -346,4 +431,45 @@ export class Workbench {
     await this.page.screenshot({ path: file, ...options });
     return file;
   }
+}
+
+/** What the extension wrote to its output channel (VS Code keeps a copy of every channel under the profile's logs). */
+export function outputLog(root) {
+  const logs = path.join(root, "user-data", "logs");
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith("Drizzle LSP.log")) found.push(full);
+    }
+  };
+  if (fs.existsSync(logs)) walk(logs);
+  return found.map((file) => fs.readFileSync(file, "utf8")).join("\n");
+}
+
+/** Wraps a test body so that a failure leaves a screenshot of the workbench next to the code-server log. */
+export function attempt(getPage, getRoot, body) {
+  return async (t) => {
+    try {
+      await body(t);
+    } catch (error) {
+      const page = getPage();
+      const root = getRoot();
+      if (page && root) {
+        const file = path.join(root, `failed-${t.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`);
+        await page.screenshot({ path: file }).catch(() => {});
+        console.log(`screenshot of the failure: ${file}`);
+      }
+      throw error;
+    }
+  };
+}
+
+/** The 1-based line and column of the first occurrence of `text` in a file. */
+export function positionOf(file, text) {
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  const index = lines.findIndex((line) => line.includes(text));
+  if (index < 0) throw new Error(`${text} is not in ${file}`);
+  return { line: index + 1, column: lines[index].indexOf(text) + 1 };
 }
