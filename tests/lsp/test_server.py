@@ -184,3 +184,78 @@ async def test_config_file_error_is_reported(client: LanguageClient, project):
     found = await _wait_for_diagnostics(client, settings_uri, lambda d: bool(d))
     assert any("postgres-version" in d.message for d in found)
     assert found[0].range.start.line == 0
+
+
+def _apply(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits (UTF-16 positions; the test texts are ASCII) the way an editor does."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        return offsets[min(position.line, len(lines))] + position.character
+
+    for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
+async def test_hover_on_a_finding_explains_the_rule(client: LanguageClient, project):
+    await start(client, project, "visual-studio-code")
+    migration = project / "drizzle" / "0001_index.sql"
+    _open(client, migration)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=migration.as_uri()), position=types.Position(line=0, character=5),
+    ))
+    text = hover.contents.value
+    assert "**require-concurrent-index**" in text
+    assert "Why is this bad?" in text and "CONCURRENTLY" in text
+    assert "docs/rules/require-concurrent-index.md" in text
+
+
+async def test_schema_edit_updates_diagnostics_and_quick_fix_applies(client: LanguageClient, project):
+    await start(client, project, "neovim@v0.7.0")
+    schema = project / "src" / "schema.ts"
+    original = schema.read_text()
+    _open(client, schema, language="typescript")
+    edited = original.replace('note: text("note"),', 'note: text("note"),\n  sentAt: timestamp("sent_at"),').replace(
+        "index }", "index, timestamp }")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=schema.as_uri(), version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
+    ))
+    found = await _wait_for_diagnostics(client, schema.as_uri(), lambda d: any(x.code == "prefer-timestamptz" for x in d))
+    finding = next(d for d in found if d.code == "prefer-timestamptz")
+    assert edited.splitlines()[finding.range.start.line].strip().startswith("sentAt:")
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=schema.as_uri()), range=finding.range,
+        context=types.CodeActionContext(diagnostics=[finding]),
+    ))
+    fix = next(a for a in actions if a.edit and "withTimezone" in a.title)
+    change = fix.edit.document_changes[0]
+    assert change.text_document.version == 2  # computed for the unsaved text the editor holds
+    fixed = _apply(edited, change.edits)
+    assert 'sentAt: timestamp("sent_at", { withTimezone: true }),' in fixed
+    assert fixed.replace(', { withTimezone: true }', "") == edited  # nothing else changed
+
+
+async def test_watchers_are_registered_and_workspace_diagnostics_answer(client: LanguageClient, project):
+    await start(client, project, "visual-studio-code")
+
+    async def registered_watchers():
+        while True:
+            found = [r for r in client.registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+            if found:
+                return found
+            await asyncio.sleep(0.05)
+
+    registered = await asyncio.wait_for(registered_watchers(), 10)
+    assert registered, "file watchers must be registered dynamically"
+    options = registered[0].register_options  # arrives as plain JSON: the registration options are untyped
+    globs = [w["globPattern"] for w in options["watchers"]]
+    assert "**/drizzle.config.*" in globs and "**/meta/_journal.json" in globs
+    report = await client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[]))
+    by_uri = {item.uri: item for item in report.items}
+    migration_uri = (project / "drizzle" / "0001_index.sql").as_uri()
+    assert any(d.code == "require-concurrent-index" for d in by_uri[migration_uri].items)
