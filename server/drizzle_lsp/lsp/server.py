@@ -333,7 +333,7 @@ async def on_workspace_diagnostics(ls: DrizzleLanguageServer, params: types.Work
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: DrizzleLanguageServer, params: types.HoverParams):
-    await ls.ready.wait()
+    # No waiting for the first index: a hover during it answers from what is known so far (or nothing).
     try:
         return hover.hover(ls, params)
     except Exception as error:  # noqa: BLE001 - a hover failure must not surface as a crash
