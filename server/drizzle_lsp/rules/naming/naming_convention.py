@@ -211,6 +211,9 @@ def _named_objects(table: Table) -> Iterator[tuple[str, str, SourceRange | None]
 
 def _generated(table: Table, kind: str, name: str) -> bool:
     suffix = _GENERATED_SUFFIX.get(kind)
+    if kind == "primary key" and any(name == f"{table.name}_{'_'.join(pk.columns)}" for pk in
+                                     table.primary_keys.values()):
+        return True  # MySQL: drizzle-kit names a column's primary key `<table>_<column>`
     return suffix is not None and name.startswith(f"{table.name}_") and name.endswith(suffix)
 
 
