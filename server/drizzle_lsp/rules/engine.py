@@ -85,8 +85,9 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
     dialect = getattr(analyzed, "dialect", None) or project.config.sql_dialect
     rules = [registry.rules[name]() for name in sorted(selection.enabled) if registry.rules[name].applies_to(dialect)]
     raw: list[Violation] = list(selection.problems)
+    claimed = {code for rule in registry.rules.values() for code in rule.claims_problems}
     raw.extend(
-        v for v in _problems_to_violations(_project_problems(project), registry)
+        v for v in _problems_to_violations([p for p in _project_problems(project) if p.code not in claimed], registry)
         if v.rule not in registry.rules or v.rule in selection.enabled
     )
     runner = _Runner(raw)

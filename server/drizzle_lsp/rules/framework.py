@@ -21,7 +21,7 @@ Applicability = Literal["safe", "unsafe", "suggestion"]
 APPLICABILITIES = ("safe", "unsafe", "suggestion")
 TARGETS = ("migration", "schema", "project")
 DIALECTS = ("postgresql", "mysql", "sqlite")
-GROUPS = ("locks", "breaking", "migrator", "types", "naming", "indexes", "auth", "platform", "meta")
+GROUPS = ("locks", "breaking", "migrator", "integrity", "types", "naming", "indexes", "auth", "platform", "meta")
 
 _KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -191,6 +191,9 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     # False when the docstring's Example cannot be reproduced from files (internal-error): the example test skips it.
     example_testable: ClassVar[bool] = True
+    # Loader or replay problem codes this rule reports itself (with its own help): the engine then drops the raw
+    # problems, so a finding is never shown twice and the rule's on/off setting governs it.
+    claims_problems: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -198,11 +198,29 @@ def lint_blocks(blocks: Sequence[tuple[str, str]], *, dialect: str = "postgresql
     sql = "\n".join(code for lang, code in blocks if lang == "sql") or None
     ts = "\n".join(code for lang, code in blocks if lang in ("ts", "typescript")) or None
     settings = "\n".join(code for lang, code in blocks if lang == "toml") or None
+    meta = [code for lang, code in blocks if lang == "json"]
+    if meta:  # a journal or snapshots written out: only the real loader reads them
+        with tempfile.TemporaryDirectory() as root:
+            write_project(root, sql=sql, ts=ts, settings=settings, dialect=dialect)
+            write_meta(root, meta)
+            return lint_project(root, select=select)
     if not on_disk:
         return lint_memory(sql=sql, ts=ts, settings=settings, dialect=dialect, select=select)
     with tempfile.TemporaryDirectory() as root:
         write_project(root, sql=sql, ts=ts, settings=settings, dialect=dialect)
         return lint_project(root, select=select)
+
+
+def write_meta(root: str, blocks: Sequence[str]) -> None:
+    """Write ``json`` example blocks into ``drizzle/meta``: an object with ``entries`` replaces the journal, the
+    others are the snapshots of the migrations in order (``0000_snapshot.json``, ``0001_snapshot.json`` ...)."""
+    snapshots = 0
+    for code in blocks:
+        if '"entries"' in code:
+            _write(root, "drizzle/meta/_journal.json", code)
+        else:
+            _write(root, f"drizzle/meta/{snapshots:04d}_snapshot.json", code)
+            snapshots += 1
 
 
 def rule_names(findings: Iterable[Violation]) -> list[str]:

@@ -1,0 +1,1 @@
+"""Project integrity rules: the journal, the snapshot chain and the replay agree with each other and with the schema."""

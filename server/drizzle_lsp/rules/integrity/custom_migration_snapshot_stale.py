@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from drizzle_lsp.model import SourceRange
+from drizzle_lsp.model.compare import canonical, diff
+from drizzle_lsp.rules.framework import ProjectContext, Rule, Violation
+
+
+class CustomMigrationSnapshotStale(Rule):
+    """A migration changes the schema but its snapshot equals the previous one (a custom migration).
+
+    ## What it does
+    Flags a migration whose snapshot (`meta/NNNN_snapshot.json`) describes the same schema as the snapshot before it,
+    while replaying its SQL does change the schema: the signature of `drizzle-kit generate --custom` (which copies
+    the previous snapshot) filled with DDL by hand. The message names the first objects the SQL changes.
+
+    ## Why is this bad?
+    drizzle-kit computes the next migration by diffing the TypeScript schema against the latest snapshot, never the
+    SQL. If the TypeScript schema has the change too, the next `generate` emits it a second time (and that migration
+    fails with "already exists"); if it does not, drizzle-kit never learns the change and later diffs are wrong.
+    Custom migrations are meant for data changes; schema changes belong in the TypeScript schema.
+
+    ## Example
+    ```sql
+    -- 0000_init.sql
+    CREATE TABLE "users" ("id" bigint PRIMARY KEY NOT NULL);
+    -- 0001_custom.sql
+    ALTER TABLE "users" ADD COLUMN "email" text;
+    ```
+    ```json
+    {"id": "a1", "prevId": "00000000-0000-0000-0000-000000000000", "version": "7", "dialect": "postgresql",
+     "tables": {"public.users": {"name": "users", "schema": "", "columns": {"id": {"name": "id", "type": "bigint",
+     "primaryKey": true, "notNull": true}}, "indexes": {}, "foreignKeys": {}, "compositePrimaryKeys": {},
+     "uniqueConstraints": {}}}, "enums": {}, "schemas": {}}
+    ```
+    ```json
+    {"id": "a2", "prevId": "a1", "version": "7", "dialect": "postgresql",
+     "tables": {"public.users": {"name": "users", "schema": "", "columns": {"id": {"name": "id", "type": "bigint",
+     "primaryKey": true, "notNull": true}}, "indexes": {}, "foreignKeys": {}, "compositePrimaryKeys": {},
+     "uniqueConstraints": {}}}, "enums": {}, "schemas": {}}
+    ```
+
+    Use instead:
+    ```sql
+    -- 0000_init.sql
+    CREATE TABLE "users" ("id" bigint PRIMARY KEY NOT NULL);
+    -- 0001_custom.sql
+    UPDATE "users" SET "id" = "id";
+    ```
+    ```json
+    {"id": "a1", "prevId": "00000000-0000-0000-0000-000000000000", "version": "7", "dialect": "postgresql",
+     "tables": {"public.users": {"name": "users", "schema": "", "columns": {"id": {"name": "id", "type": "bigint",
+     "primaryKey": true, "notNull": true}}, "indexes": {}, "foreignKeys": {}, "compositePrimaryKeys": {},
+     "uniqueConstraints": {}}}, "enums": {}, "schemas": {}}
+    ```
+    ```json
+    {"id": "a2", "prevId": "a1", "version": "7", "dialect": "postgresql",
+     "tables": {"public.users": {"name": "users", "schema": "", "columns": {"id": {"name": "id", "type": "bigint",
+     "primaryKey": true, "notNull": true}}, "indexes": {}, "foreignKeys": {}, "compositePrimaryKeys": {},
+     "uniqueConstraints": {}}}, "enums": {}, "schemas": {}}
+    ```
+    """
+
+    name = "custom-migration-snapshot-stale"
+    group = "integrity"
+    severity = "warning"
+    target = "project"
+
+    def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
+        project = ctx.project.project
+        replay = getattr(ctx.project, "replay", None)
+        folder = project.migrations
+        if folder is None or replay is None:
+            return
+        previous = None
+        for migration in folder.migrations:
+            if migration.missing or migration.tag not in replay.after:
+                previous = None
+                continue
+            snapshot = project.snapshots.get(migration.tag)
+            if previous is not None and snapshot is not None and previous[1] is not None:
+                prev_tag, prev_snapshot = previous
+                if canonical(snapshot) == canonical(prev_snapshot):
+                    before, after = canonical(replay.after[prev_tag], True), canonical(replay.after[migration.tag], True)
+                    changes = diff(before, after, "before", "after")
+                    if changes:
+                        shown = "; ".join(changes[:3]) + (f"; and {len(changes) - 3} more" if len(changes) > 3 else "")
+                        yield self.violation(
+                            f"{migration.tag} changes the schema but its snapshot is a copy of {prev_tag}'s (a custom "
+                            f"migration): drizzle-kit does not know about {shown}",
+                            SourceRange(migration.sql_path, 0, min(len(migration.text), migration.text.find("\n")
+                                                                   if "\n" in migration.text else len(migration.text))),
+                            help="Make the change in the TypeScript schema and let `drizzle-kit generate` write it (keep "
+                            "custom migrations for data); or, if it must stay hand-written, also add it to the schema "
+                            "and check that the next generate does not emit it again.",
+                        )
+            previous = (migration.tag, snapshot)
