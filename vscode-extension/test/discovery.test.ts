@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -46,7 +47,8 @@ function machine(programs: Record<string, { bundled?: RunResult; module?: RunRes
   return { run, calls };
 }
 
-const input = (overrides: Partial<DiscoveryInput> & { settings?: Partial<LaunchSettings> } = {}): DiscoveryInput => ({
+type Overrides = Omit<Partial<DiscoveryInput>, "settings"> & { settings?: Partial<LaunchSettings> };
+const input = (overrides: Overrides = {}): DiscoveryInput => ({
   platform: "linux",
   bundle,
   ...overrides,
@@ -252,7 +254,7 @@ describe("versions", () => {
 const python = ["python3", "python"].find((p) => runProcessSync(p));
 function runProcessSync(command: string): boolean {
   try {
-    return require("node:child_process").spawnSync(command, ["--version"]).status === 0;
+    return spawnSync(command, ["--version"]).status === 0;
   } catch {
     return false;
   }
