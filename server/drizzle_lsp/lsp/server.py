@@ -333,7 +333,12 @@ async def on_workspace_diagnostics(ls: DrizzleLanguageServer, params: types.Work
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: DrizzleLanguageServer, params: types.HoverParams):
-    # No waiting for the first index: a hover during it answers from what is known so far (or nothing).
+    # A hover during the first index waits briefly for it, then answers from what is known so far (or nothing):
+    # the server keeps answering while a large workspace is read.
+    try:
+        await asyncio.wait_for(ls.ready.wait(), timeout=3)
+    except asyncio.TimeoutError:
+        pass
     try:
         return hover.hover(ls, params)
     except Exception as error:  # noqa: BLE001 - a hover failure must not surface as a crash
