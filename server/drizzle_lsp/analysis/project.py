@@ -9,12 +9,13 @@ snapshots, infers the migrator, and replays the migrations. Nothing here raises 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
 from drizzle_lsp.analysis.cache import AnalysisCache
 from drizzle_lsp.analysis.migrator import MigratorMode, infer_migrator
-from drizzle_lsp.model import Problem, Project, SourceRange
+from drizzle_lsp.model import DatabaseSchema, Problem, Project, SourceRange
 from drizzle_lsp.workspace.files import FileReader
 
 
@@ -182,7 +183,6 @@ def _extract_schema(project: Project, reader: FileReader, cache: AnalysisCache) 
 def _read_migrations(project: Project, reader: FileReader, cache: AnalysisCache) -> None:
     from drizzle_lsp.sql import parse_migration
     from drizzle_lsp.workspace.migrations import read_migrations_folder
-    from drizzle_lsp.workspace.snapshots import read_snapshot
 
     out_dir = os.path.normpath(os.path.join(project.root, project.config.out))
     if not os.path.isdir(out_dir):
@@ -202,15 +202,58 @@ def _read_migrations(project: Project, reader: FileReader, cache: AnalysisCache)
             )
         except Exception as error:  # the parser must not raise; if it does, the rest of the project still loads
             migration.problems.append(_internal(f"parsing {migration.tag}", error, migration.sql_path))
-        if migration.snapshot_path and os.path.isfile(migration.snapshot_path):
-            try:
-                snapshot, snapshot_problems = cache.read_snapshot(
-                    migration.snapshot_path, reader.read(migration.snapshot_path), read_snapshot
-                )
-                project.snapshots[migration.tag] = snapshot
-                project.problems.extend(snapshot_problems)
-            except Exception as error:
-                project.problems.append(_internal(f"reading the snapshot of {migration.tag}", error, migration.snapshot_path))
+    project.snapshots = LazySnapshots(project, reader, cache)
+
+
+class LazySnapshots(Mapping):
+    """Snapshots by migration tag, read when first asked for.
+
+    A project of 300 migrations carries 300 snapshots of ~100 KB each; most checks need only the latest one, so
+    reading them all up front cost more than the rest of the load. The latest is read eagerly so that a malformed
+    one is reported with the project's problems.
+    """
+
+    def __init__(self, project: Project, reader: FileReader, cache: AnalysisCache) -> None:
+        self._project, self._reader, self._cache = project, reader, cache
+        folder = project.migrations
+        self._paths = {
+            m.tag: m.snapshot_path for m in (folder.migrations if folder else [])
+            if m.snapshot_path and os.path.isfile(m.snapshot_path)
+        }
+        self._read: dict[str, DatabaseSchema | None] = {}
+        if self._paths:
+            self.get(list(self._paths)[-1])
+
+    def __getitem__(self, tag: str) -> DatabaseSchema:
+        if tag not in self._paths:
+            raise KeyError(tag)
+        if tag not in self._read:
+            self._read[tag] = self._load(tag)
+        found = self._read[tag]
+        if found is None:
+            raise KeyError(tag)
+        return found
+
+    def _load(self, tag: str) -> DatabaseSchema | None:
+        from drizzle_lsp.workspace.snapshots import read_snapshot
+
+        path = self._paths[tag]
+        try:
+            snapshot, problems = self._cache.read_snapshot(path, self._reader.read(path), read_snapshot)
+        except Exception as error:  # a broken snapshot must not take the project down
+            self._project.problems.append(_internal(f"reading the snapshot of {tag}", error, path))
+            return None
+        self._project.problems.extend(p for p in problems if p not in self._project.problems)
+        return snapshot
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self._paths
+
+    def __iter__(self):
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 def _replay(project: Project):

@@ -57,14 +57,14 @@ def replay(migrations: list[Migration], dialect: str, initial: DatabaseSchema | 
     start = copy.deepcopy(initial) if initial is not None else DatabaseSchema(dialect=dialect)
     result = Replay(dialect=dialect, initial=start)
     state = copy.deepcopy(start)
+    frozen = copy.deepcopy(state)  # equal to ``state``; frozen states are never mutated, so one copy serves them all
     for migration in migrations:
         at_start = {key for key in state.tables}
         applier = Applier(state, dialect)
-        frozen = copy.deepcopy(state)
         for statement in migration.statements:
             for op in statement.operations:
                 frozen = _visit(result, applier, migration, statement, op, None, frozen, at_start)
-        result.after[migration.tag] = frozen if frozen is not None else copy.deepcopy(state)
+        result.after[migration.tag] = frozen
         result.problems_by_migration[migration.tag] = applier.problems
         result.problems.extend(applier.problems)
     return result
@@ -96,17 +96,33 @@ def _visit(result: Replay, applier: Applier, migration: Migration, statement: St
     return frozen
 
 
-# Operations whose effect stays inside the one table they name: the next frozen state shares every other table with
-# the previous one and copies only that table. Copying the whole schema after every statement made replay quadratic
-# (300 migrations took minutes); anything not listed here, or run with CASCADE, still gets a full copy.
+# Operations whose effect stays inside the table they name (a column rename also reaches the foreign keys that point
+# at it; a DROP INDEX, the index's table): the next frozen state shares every other table with the previous one and
+# copies only those. Copying the whole schema after every statement made replay quadratic (300 migrations took
+# minutes); anything not listed here, or run with CASCADE, still gets a full copy.
 _TABLE_LOCAL = {
     OpKind.CREATE_TABLE, OpKind.ADD_COLUMN, OpKind.DROP_COLUMN, OpKind.ALTER_COLUMN_TYPE, OpKind.SET_NOT_NULL,
     OpKind.DROP_NOT_NULL, OpKind.SET_DEFAULT, OpKind.DROP_DEFAULT, OpKind.ADD_IDENTITY, OpKind.DROP_IDENTITY,
     OpKind.ALTER_IDENTITY, OpKind.ADD_CONSTRAINT, OpKind.VALIDATE_CONSTRAINT, OpKind.DROP_CONSTRAINT,
-    OpKind.RENAME_CONSTRAINT, OpKind.CREATE_INDEX, OpKind.ENABLE_RLS, OpKind.DISABLE_RLS, OpKind.CREATE_POLICY,
-    OpKind.ALTER_POLICY, OpKind.DROP_POLICY,
+    OpKind.RENAME_CONSTRAINT, OpKind.CREATE_INDEX, OpKind.DROP_INDEX, OpKind.RENAME_INDEX, OpKind.RENAME_COLUMN,
+    OpKind.ENABLE_RLS, OpKind.DISABLE_RLS, OpKind.CREATE_POLICY, OpKind.ALTER_POLICY, OpKind.DROP_POLICY,
 }
 _ENUM_LOCAL = {OpKind.CREATE_ENUM, OpKind.ADD_ENUM_VALUE}
+
+
+def _touched_tables(previous: DatabaseSchema, op: Operation, dialect: str) -> set[str] | None:
+    """The keys of the tables ``op`` may change, or None when that cannot be told cheaply."""
+    key = _table_key(op, dialect)
+    if op.kind in (OpKind.DROP_INDEX, OpKind.RENAME_INDEX) and key is None:
+        owners = {k for k, table in previous.tables.items() if op.index_name in table.indexes}
+        return owners if len(owners) <= 1 else None
+    if key is None:
+        return None
+    if op.kind is OpKind.RENAME_COLUMN:
+        referencing = {k for k, table in previous.tables.items()
+                       if any(fk.table_to == op.table for fk in table.foreign_keys.values())}
+        return {key} | referencing
+    return {key}
 
 
 def _next_state(previous: DatabaseSchema, state: DatabaseSchema, op: Operation, dialect: str) -> DatabaseSchema:
@@ -116,11 +132,16 @@ def _next_state(previous: DatabaseSchema, state: DatabaseSchema, op: Operation, 
     and they are never mutated.
     """
     if not op.cascade and op.kind in _TABLE_LOCAL:
-        key = _table_key(op, dialect)
-        if key is not None and key in state.tables and set(state.tables) == set(previous.tables) | {key}:
+        touched = _touched_tables(previous, op, dialect)
+        if touched is not None:
             tables = dict(previous.tables)
-            tables[key] = copy.deepcopy(state.tables[key])
-            return dataclasses.replace(previous, tables=tables)
+            for key in touched:
+                if key in state.tables:
+                    tables[key] = copy.deepcopy(state.tables[key])
+                else:
+                    tables.pop(key, None)
+            if tables.keys() == state.tables.keys():
+                return dataclasses.replace(previous, tables=tables)
     if op.kind in _ENUM_LOCAL and state.tables.keys() == previous.tables.keys():
         return dataclasses.replace(previous, enums=copy.deepcopy(state.enums))
     return copy.deepcopy(state)

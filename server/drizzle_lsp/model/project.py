@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from drizzle_lsp.model.migration import Migration
@@ -67,5 +68,6 @@ class Project:
     schema_files: list[str] = field(default_factory=list)  # absolute paths
     schema: DatabaseSchema = field(default_factory=DatabaseSchema)  # from the TypeScript
     migrations: MigrationsFolder | None = None
-    snapshots: dict[str, DatabaseSchema] = field(default_factory=dict)  # migration tag -> snapshot
+    # migration tag -> snapshot; the loader fills it with a mapping that reads each snapshot on first use
+    snapshots: Mapping[str, DatabaseSchema] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
