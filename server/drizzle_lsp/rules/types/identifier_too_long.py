@@ -184,12 +184,14 @@ class IdentifierTooLong(Rule):
         op = ctx.op
         if op is None:
             return
-        existing = _state_names(ctx.state_before, op) if ctx.dialect == "postgresql" else []
         replay = getattr(ctx.project, "replay", None)
         found = list(_sql_names(ctx, op))
+        existing: list[Named] | None = None  # listed only when a name is too long: walking the schema per statement is slow
         for named, declared in found:
             if declared or not too_long(named.name, ctx.dialect):
                 continue
+            if existing is None:
+                existing = _state_names(ctx.state_before, op) if ctx.dialect == "postgresql" else []
             if replay is not None and not _still_there(replay.final, op, named, ctx.dialect):
                 continue  # renamed or dropped by a later migration: nothing left to fix
             others = existing + [n for n, _ in found if n is not named]
