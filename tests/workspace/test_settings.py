@@ -53,7 +53,7 @@ def test_every_key_read(tmp_path):
 def test_defaults():
     s = read_settings("x.toml", "")
     assert s.problems == [] and s == Settings(path="x.toml")
-    assert (s.postgres_version, s.migrator, s.naming_convention) == (16, "auto", "snake_case")
+    assert (s.postgres_version, s.migrator, s.naming_convention) == (16, "auto", None)  # None: the drizzle config's casing decides
 
 
 def test_unknown_key_with_suggestion_and_line():

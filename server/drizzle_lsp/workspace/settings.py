@@ -17,7 +17,8 @@ Found by walking up from the checked file or folder (``find_settings``). Keys ma
 ``[rules.severity]``   rule name -> ``error`` | ``warning`` | ``info`` | ``hint`` | ``off``.
 ``[rules.options.<rule>]``  free table of options for one rule (validated by that rule).
 ``[naming]``
-  ``convention``       ``snake_case`` (default) | ``camelCase``.
+  ``convention``       ``snake_case`` | ``camelCase``; by default the drizzle config's ``casing`` decides
+                       (``camelCase`` there means camelCase names), else ``snake_case``.
   ``tables``           ``plural`` | ``singular`` | ``any`` (default: any, but used consistently).
 ``[migrate]``          for the migration runner and the fixes that add timeouts:
   ``lock-timeout``     e.g. ``"5s"`` or milliseconds as an integer (default ``"5s"``).
@@ -68,7 +69,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    naming_convention: str = "snake_case"
+    naming_convention: str | None = None  # None: follow the drizzle config's casing (camelCase), else snake_case
     naming_tables: str = "any"
     lock_timeout: str = "5s"
     statement_timeout: str | None = None
@@ -152,7 +153,7 @@ class _Reader:
                 self._bad(("rules", "options", rule), f"[rules.options.{rule}] must be a table", value)
         naming = self._table(data, "naming", ())
         self._check_keys(naming, _NAMING, ("naming",))
-        self.s.naming_convention = self._choice(naming, "convention", CONVENTIONS, ("naming",), "snake_case")
+        self.s.naming_convention = self._choice(naming, "convention", CONVENTIONS, ("naming",), None)
         self.s.naming_tables = self._choice(naming, "tables", TABLE_FORMS, ("naming",), "any")
         migrate = self._table(data, "migrate", ())
         self._check_keys(migrate, _MIGRATE, ("migrate",))
@@ -203,7 +204,7 @@ class _Reader:
         return []
 
     def _choice(self, data: dict[str, Any], key: str, allowed: tuple[str, ...], parent: tuple[str, ...],
-                default: str) -> str:
+                default: str | None) -> str | None:
         if key not in data:
             return default
         value = data[key]
@@ -211,7 +212,8 @@ class _Reader:
             return value
         close = difflib.get_close_matches(str(value), allowed, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        self._bad(parent + (key,), f"{key} must be one of {', '.join(allowed)}{hint}; {default} is used", value)
+        fallback = f"{default} is used" if default is not None else "the default is used"
+        self._bad(parent + (key,), f"{key} must be one of {', '.join(allowed)}{hint}; {fallback}", value)
         return default
 
     def _duration(self, data: dict[str, Any], key: str) -> str | None:

@@ -153,3 +153,19 @@ def test_better_auth_dependency_exempts_its_tables_alone(tmp_path):
     assert lint(with_dependency, RULE) == []
     findings = lint(project(tmp_path / "without", ts), RULE)
     assert sorted(f.message.split('"')[1] for f in findings) == ["session", "user"]
+
+
+def test_convention_follows_the_drizzle_config_casing_when_not_set(tmp_path):
+    # corpus case 05 uses casing: 'camelCase': its camelCase columns are the convention, not a violation
+    import os
+
+    from drizzle_lsp.analysis.project import load_workspace
+    from drizzle_lsp.rules.engine import run_rules
+
+    case = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "corpus", "05-pg-schemas-camel-case")
+    workspace = load_workspace([case])
+    assert not [f for f in run_rules(workspace, select=["naming-convention"]) if f.rule == "naming-convention"]
+    # the same project under an explicit snake_case convention is flagged: the default really follows the config
+    workspace.projects[0].settings.naming_convention = "snake_case"
+    flagged = [f for f in run_rules(workspace, select=["naming-convention"]) if f.rule == "naming-convention"]
+    assert any('"companyName" is not snake_case' in f.message for f in flagged)

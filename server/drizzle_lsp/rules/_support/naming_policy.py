@@ -53,8 +53,13 @@ class NamingPolicy:
     tables: str = "any"  # plural | singular | any
 
     @classmethod
-    def of(cls, settings: object) -> NamingPolicy:
+    def of(cls, settings: object, project: object = None) -> NamingPolicy:
+        """The configured policy. Without ``[naming] convention``, a project whose drizzle config sets
+        ``casing: 'camelCase'`` wants camelCase database names; every other project, snake_case."""
         convention = settings_value(settings, "naming_convention") or settings_value(settings, "naming.convention")
+        if not convention:
+            casing = settings_value(project, "project.config.casing")
+            convention = CAMEL if casing == "camelCase" else SNAKE
         tables = settings_value(settings, "naming_tables") or settings_value(settings, "naming.tables")
         return cls(convention if convention in (SNAKE, CAMEL) else SNAKE,
                    tables if tables in ("plural", "singular", "any") else "any")

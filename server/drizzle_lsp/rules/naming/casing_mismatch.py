@@ -101,7 +101,7 @@ class CasingMismatch(Rule):
     def _hand_mapping(self, ctx: SchemaContext, label: str, column: Column) -> Iterable[Violation]:
         """No casing option, most camelCase keys given snake_case names by hand, a few not: one finding, at the first
         of those few, since the remedy (a casing option, or the missing names) is one decision."""
-        if NamingPolicy.of(ctx.settings).convention != SNAKE:
+        if NamingPolicy.of(ctx.settings, ctx.project).convention != SNAKE:
             return  # under a camelCase convention the hand-mapped names are the odd ones, which naming-convention says
         mapped, kept = _hand_mapped(ctx.schema)
         if not kept or column is not kept[0][1] or len(mapped) <= len(kept):

@@ -86,7 +86,7 @@ class NamingConvention(Rule):
     # --- TypeScript -------------------------------------------------------------------------------------------------
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
-        policy = NamingPolicy.of(ctx.settings)
+        policy = NamingPolicy.of(ctx.settings, ctx.project)
         table = ctx.table
         where = table.name_range or table.range
         if not policy.fits(table.name):
@@ -115,7 +115,7 @@ class NamingConvention(Rule):
         shared = ts_column(ctx)
         if shared is None:
             return
-        policy = NamingPolicy.of(ctx.settings)
+        policy = NamingPolicy.of(ctx.settings, ctx.project)
         column = shared.column
         if policy.fits(column.name):
             return
@@ -153,7 +153,7 @@ class NamingConvention(Rule):
         side = sql_side(ctx)
         if side is None:
             return
-        policy = NamingPolicy.of(ctx.settings)
+        policy = NamingPolicy.of(ctx.settings, ctx.project)
         facts = _project_names(ctx.project, policy)
         help_sql = "Rename it in a new migration (or in this one, if it has not been applied anywhere yet)."
         for table, owners in side.tables():
