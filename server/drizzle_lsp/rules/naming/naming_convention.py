@@ -24,7 +24,8 @@ class NamingConvention(Rule):
 
     ## What it does
     Checks database names (not TypeScript keys) against `[naming] convention` in `.drizzle-lsp.toml`:
-    `snake_case` (the default: lower case, digits and underscores) or `camelCase`. In a camelCase schema, index and
+    `snake_case` (lower case, digits and underscores) or `camelCase`. When it is not set, the drizzle config's
+    `casing` decides: `casing: 'camelCase'` means camelCase names, anything else snake_case. In a camelCase schema, index and
     constraint names may join camelCase parts with underscores, as drizzle-kit builds them
     (`userProfiles_userId_idx`). Names in the shapes drizzle-kit generates when none is given
     (`<table>_<columns>_index`, `_unique`, `_fk`, `_pk`) are left alone: they follow from the table and column names,
