@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import tree_sitter
 
 from drizzle_lsp.model.source import SourceRange
-from drizzle_lsp.rules.framework import TextEdit
+from drizzle_lsp.rules.framework import Fix, TextEdit
 from drizzle_lsp.schema_ts.parser import ParsedFile
 from drizzle_lsp.schema_ts.scope import FileIndex
 
@@ -290,3 +291,18 @@ def append_modifier(call: BuilderCall, modifier: str) -> TextEdit:
 
 def replace_arguments(call: BuilderCall, text: str) -> TextEdit:
     return call.replace(call.arguments, text)
+
+
+def rename_fix(ctx: object, type_range: SourceRange | None, builder: str, title: str, applicability: str,
+               extra: Callable[[BuilderCall], list[TextEdit]] | None = None) -> Fix | None:
+    """A fix renaming the column's builder call to ``builder`` (imported when needed), with ``extra``'s edits of the
+    call after it; None when the call cannot be found or renamed."""
+    call = builder_call(ctx, type_range)
+    if call is None:
+        return None
+    edits = rename_builder(call, builder, ctx.dialect)
+    if edits is None:
+        return None
+    if extra is not None:
+        edits.extend(extra(call))
+    return Fix(title, edits, applicability)

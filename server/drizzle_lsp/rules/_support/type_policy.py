@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from drizzle_lsp.analysis.pg_types import parse_type
 from drizzle_lsp.model import Column, DatabaseSchema, Operation, OpKind, Table
 from drizzle_lsp.model.source import SourceRange
+from drizzle_lsp.rules.framework import Fix, TextEdit
 
 SERIAL_NAMES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
                 "smallserial": "smallint", "serial2": "smallint"}
@@ -165,6 +166,27 @@ def report_on_sql(ctx, column: SqlColumn, still_wrong: Callable[[Column, Table],
     final_table = replay.final.table(column.table, column.schema)
     final = final_table.columns.get(column.name) if final_table is not None else None
     return final is not None and still_wrong(final, final_table)
+
+
+def sql_findings(ctx, classify: Callable[[str], object],
+                 still_wrong: Callable[[Column, Table], bool] | None = None) -> Iterator[tuple[SqlColumn, object]]:
+    """The columns of a ``check_operation`` context the SQL side reports, with what ``classify`` finds wrong in the
+    written type (falsy: nothing): see ``report_on_sql``. ``still_wrong`` judges the final column; by default the
+    final type classifies as wrong too."""
+    if ctx.op is None:
+        return
+    if still_wrong is None:
+        def still_wrong(final: Column, _table: Table) -> bool:
+            return bool(classify(final.type))
+    for column in sql_columns(ctx.op):
+        kind = classify(column.type)
+        if kind and report_on_sql(ctx, column, still_wrong):
+            yield column, kind
+
+
+def replace_type(type_range: SourceRange, replacement: str, safety: str = "unsafe") -> Fix:
+    """The SQL-side fix: write ``replacement`` as the column's type."""
+    return Fix(f"Use `{replacement}`", [TextEdit.replace(type_range, replacement)], safety)
 
 
 def sql_text(ctx, rng: SourceRange) -> str:

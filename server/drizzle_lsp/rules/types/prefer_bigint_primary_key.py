@@ -4,9 +4,9 @@ from collections.abc import Iterable
 
 from drizzle_lsp.analysis.pg_types import parse_type
 from drizzle_lsp.model import Column, DatabaseSchema, Table
-from drizzle_lsp.rules._support.ts_builders import builder_call, rename_builder, replace_arguments
+from drizzle_lsp.rules._support.ts_builders import BuilderCall, rename_fix, replace_arguments
 from drizzle_lsp.rules._support.type_policy import (
-    declared_in_typescript, is_new_column, is_primary_key, quoted, serial_kind, sql_columns, ts_column,
+    declared_in_typescript, is_new_column, is_primary_key, quoted, replace_type, serial_kind, sql_columns, ts_column,
 )
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
 
@@ -135,8 +135,8 @@ class PreferBigintPrimaryKey(Rule):
             message, help = _describe(column.label, Column(column.name, column.type), narrow, role)
             written = serial_kind(column.type)
             replacement = "bigserial" if written else "bigint"
-            fix = Fix(f"Use `{replacement}`", [TextEdit.replace(column.type_range, replacement)], "suggestion")
-            yield self.violation(message, column.type_range, help=help, fix=fix)
+            yield self.violation(message, column.type_range, help=help,
+                                 fix=replace_type(column.type_range, replacement, "suggestion"))
 
 
 def _describe(label: str, column: Column, narrow: str | None, role: tuple[str, str]) -> tuple[str, str]:
@@ -153,16 +153,13 @@ def _describe(label: str, column: Column, narrow: str | None, role: tuple[str, s
 
 
 def _ts_fix(ctx: SchemaContext, column: Column) -> Fix | None:
-    call = builder_call(ctx, column.type_range)
-    if call is None:
-        return None
-    serial = serial_kind(column.type) is not None
-    builder = "bigserial" if serial else "bigint"
-    edits = rename_builder(call, builder, ctx.dialect)
-    if edits is None:
-        return None
+    builder = "bigserial" if serial_kind(column.type) is not None else "bigint"
+    return rename_fix(ctx, column.type_range, builder, f"Use `{builder}({{ mode: 'number' }})`", "suggestion",
+                      _number_mode)
+
+
+def _number_mode(call: BuilderCall) -> list[TextEdit]:
     quote = call.quote()
     mode = f"{{ mode: {quote}number{quote} }}"
     name = call.source.node_text(call.column_name) + ", " if call.column_name is not None else ""
-    edits.append(replace_arguments(call, f"({name}{mode})"))
-    return Fix(f"Use `{builder}({{ mode: 'number' }})`", edits, "suggestion")
+    return [replace_arguments(call, f"({name}{mode})")]

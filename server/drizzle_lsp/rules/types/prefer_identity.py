@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from drizzle_lsp.rules._support.ts_builders import append_modifier, builder_call, rename_builder
+from drizzle_lsp.rules._support.ts_builders import append_modifier, rename_fix
 from drizzle_lsp.rules._support.type_policy import (
-    SERIAL_NAMES, is_new_column, quoted, report_on_sql, serial_kind, sql_columns, ts_column,
+    SERIAL_NAMES, is_new_column, quoted, replace_type, serial_kind, sql_findings, ts_column,
 )
-from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules.framework import MigrationContext, Rule, SchemaContext, Violation
 
 
 class PreferIdentity(Rule):
@@ -99,25 +99,14 @@ class PreferIdentity(Rule):
                 f"it with DROP DEFAULT, DROP SEQUENCE, ADD GENERATED ALWAYS AS IDENTITY and "
                 f"setval(pg_get_serial_sequence('{quoted(table)}', '{ts.column.name}'), max + 1)."
             )
-        fix = None
-        call = builder_call(ctx, ts.column.type_range)
-        if call is not None:
-            edits = rename_builder(call, integer, ctx.dialect)
-            if edits is not None:
-                edits.append(append_modifier(call, ".generatedAlwaysAsIdentity()"))
-                fix = Fix(f"Use `{integer}().generatedAlwaysAsIdentity()`", edits, "safe" if new else "suggestion")
+        fix = rename_fix(ctx, ts.column.type_range, integer, f"Use `{integer}().generatedAlwaysAsIdentity()`",
+                         "safe" if new else "suggestion",
+                         lambda call: [append_modifier(call, ".generatedAlwaysAsIdentity()")])
         yield self.violation(message, ts.column.type_range or ts.column.range, help=help, fix=fix)
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
-        if ctx.op is None:
-            return
-        for column in sql_columns(ctx.op):
-            kind = serial_kind(column.type)
-            if kind is None:
-                continue
-            if not report_on_sql(ctx, column, lambda final, _t: serial_kind(final.type) is not None
-                                 and final.identity is None):
-                continue
+        for column, kind in sql_findings(ctx, serial_kind, lambda final, _t: serial_kind(final.type) is not None
+                                         and final.identity is None):
             replacement = f"{SERIAL_NAMES[kind]} GENERATED ALWAYS AS IDENTITY"
             yield self.violation(
                 f"{column.label} is `{kind}`: a default taken from a separate sequence, not an identity column",
@@ -125,5 +114,5 @@ class PreferIdentity(Rule):
                 help=(f"Declare it `{replacement}`. If a database already has this column, convert it in a new "
                       f"migration: DROP DEFAULT, DROP SEQUENCE, ADD GENERATED ALWAYS AS IDENTITY, then setval() "
                       f"past the largest id."),
-                fix=Fix(f"Use `{replacement}`", [TextEdit.replace(column.type_range, replacement)], "unsafe"),
+                fix=replace_type(column.type_range, replacement),
             )

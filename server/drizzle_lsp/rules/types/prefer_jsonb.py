@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from drizzle_lsp.analysis.pg_types import classify_type_change, parse_type
-from drizzle_lsp.rules._support.ts_builders import builder_call, rename_builder
-from drizzle_lsp.rules._support.type_policy import is_new_column, report_on_sql, sql_columns, ts_column, type_base
-from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules._support.ts_builders import rename_fix
+from drizzle_lsp.rules._support.type_policy import is_new_column, replace_type, sql_findings, ts_column, type_base
+from drizzle_lsp.rules.framework import MigrationContext, Rule, SchemaContext, Violation
 
 _WHY = "stored as text and parsed on every access, with no equality operator and no GIN indexing"
 
@@ -74,27 +74,16 @@ class PreferJsonb(Rule):
             if change.rewrites:
                 help += (" On this existing column the generated SET DATA TYPE jsonb rewrites the table under an "
                          "ACCESS EXCLUSIVE lock.")
-        fix = None
-        call = builder_call(ctx, ts.column.type_range)
-        if call is not None:
-            edits = rename_builder(call, "jsonb", ctx.dialect)
-            if edits is not None:
-                fix = Fix("Use `jsonb()`", edits, "safe" if new else "unsafe")
+        fix = rename_fix(ctx, ts.column.type_range, "jsonb", "Use `jsonb()`", "safe" if new else "unsafe")
         yield self.violation(f"{ts.label} is `json`: {_WHY}", ts.column.type_range or ts.column.range, help=help,
                              fix=fix)
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
-        if ctx.op is None:
-            return
-        for column in sql_columns(ctx.op):
-            if type_base(column.type) != "json":
-                continue
-            if not report_on_sql(ctx, column, lambda final, _t: type_base(final.type) == "json"):
-                continue
+        for column, _json in sql_findings(ctx, lambda type_text: type_base(type_text) == "json"):
             replacement = "jsonb" + "[]" * parse_type(column.type).array_dims
             yield self.violation(
                 f"{column.label} is `json`: {_WHY}",
                 column.type_range,
                 help="Declare it `jsonb`, unless the exact text, key order or duplicate keys must be kept.",
-                fix=Fix(f"Use `{replacement}`", [TextEdit.replace(column.type_range, replacement)], "unsafe"),
+                fix=replace_type(column.type_range, replacement),
             )

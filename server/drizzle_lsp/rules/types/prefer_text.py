@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from drizzle_lsp.analysis.pg_types import classify_type_change, parse_type
-from drizzle_lsp.rules._support.ts_builders import builder_call, drop_option, rename_builder
-from drizzle_lsp.rules._support.type_policy import is_new_column, report_on_sql, sql_columns, ts_column
-from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules._support.ts_builders import drop_option, rename_fix
+from drizzle_lsp.rules._support.type_policy import is_new_column, replace_type, sql_findings, ts_column
+from drizzle_lsp.rules.framework import MigrationContext, Rule, SchemaContext, Violation
 
 
 def _limited(type_text: str) -> str | None:
@@ -88,30 +88,18 @@ class PreferText(Rule):
             help += (" On this existing column the change to text " + (
                 "rewrites the table under an ACCESS EXCLUSIVE lock." if change.rewrites
                 else "is binary-coercible: no rewrite, only a brief ACCESS EXCLUSIVE lock."))
-        fix = None
-        call = builder_call(ctx, column.type_range)
-        if call is not None:
-            edits = rename_builder(call, "text", ctx.dialect)
-            if edits is not None:
-                edits.extend(drop_option(call, "length"))
-                fix = Fix("Use `text()`", edits, "unsafe")
+        fix = rename_fix(ctx, column.type_range, "text", "Use `text()`", "unsafe",
+                         lambda call: drop_option(call, "length"))
         yield self.violation(message, column.type_range or column.range, help=help, fix=fix)
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
-        if ctx.op is None:
-            return
-        for column in sql_columns(ctx.op):
-            kind = _limited(column.type)
-            if kind is None:
-                continue
-            if not report_on_sql(ctx, column, lambda final, _t: _limited(final.type) is not None):
-                continue
+        for column, kind in sql_findings(ctx, _limited):
             replacement = "text" + "[]" * parse_type(column.type).array_dims
             yield self.violation(
                 f"{column.label} is `{column.type}`: {_why(kind)}",
                 column.type_range,
                 help="Declare it `text`; if the limit matters, add `CHECK (char_length(col) <= n)`.",
-                fix=Fix(f"Use `{replacement}`", [TextEdit.replace(column.type_range, replacement)], "unsafe"),
+                fix=replace_type(column.type_range, replacement),
             )
 
 

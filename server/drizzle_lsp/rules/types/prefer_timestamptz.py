@@ -5,9 +5,7 @@ from collections.abc import Iterable
 
 from drizzle_lsp.analysis.pg_types import classify_type_change
 from drizzle_lsp.rules._support.ts_builders import builder_call, set_option
-from drizzle_lsp.rules._support.type_policy import (
-    is_new_column, report_on_sql, sql_columns, sql_text, ts_column, type_base,
-)
+from drizzle_lsp.rules._support.type_policy import is_new_column, sql_findings, sql_text, ts_column, type_base
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
 
 # `timestamp`, `timestamp(3)`, `timestamp (3) without time zone`, with array brackets after it.
@@ -116,13 +114,7 @@ class PreferTimestamptz(Rule):
         return Fix("Add `withTimezone: true` (timestamptz)", edits, "safe" if safe else "unsafe")
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
-        if ctx.op is None:
-            return
-        for column in sql_columns(ctx.op):
-            if type_base(column.type) != "timestamp":
-                continue
-            if not report_on_sql(ctx, column, lambda final, _table: type_base(final.type) == "timestamp"):
-                continue
+        for column, _timestamp in sql_findings(ctx, lambda type_text: type_base(type_text) == "timestamp"):
             message = f"{column.label} is `timestamp` without time zone: it stores a wall-clock time, not an instant"
             help = (
                 "Declare it `timestamp with time zone` (timestamptz): same size, stores the instant. If a database "
