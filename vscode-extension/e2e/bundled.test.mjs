@@ -111,8 +111,9 @@ describe("the linux-x64 .vsix with its bundled server", { timeout: 600_000 }, ()
 
   test("a quick fix on the schema file rewrites the column", step(async () => {
     await workbench.openFile(SCHEMA);
-    await workbench.squiggleOnLine("varchar('name', { length: 120 })");
     const at = positionOf(path.join(folder, SCHEMA), "varchar('name', { length: 120 })");
+    await workbench.goTo(at.line, at.column);
+    await workbench.squiggleOnLine("varchar('name', { length: 120 })");
     const titles = await workbench.quickFix(at, "Use `text()`");
     assert.ok(titles.includes("Use `text()` (review: changes behaviour)"), titles.join(" | "));
     assert.ok(titles.includes("Disable prefer-text for this line"), titles.join(" | "));
@@ -153,6 +154,26 @@ describe("the linux-x64 .vsix with its bundled server", { timeout: 600_000 }, ()
     const frame = await workbench.markdownPreview("prefer-timestamptz");
     assert.match(await frame.locator("body").innerText(), /Why is this bad\?/);
     await workbench.screenshot("explain-rule.png");
+  }));
+
+  test("Check Whole Workspace runs drizzle-lsp check in a terminal", step(async () => {
+    await workbench.command("Drizzle LSP: Check Whole Workspace");
+    // The terminal shows the end of the report: the last findings and the summary line.
+    const text = await workbench.terminalText(
+      /Found \d+ problems \(\d+ errors?, \d+ warnings?\) in 6 files \(1 project, 5 migrations[\s\S]*terminated/,
+    );
+    // Exit status 1: findings at warning or above, as in CI. (Rows wrap mid-word: join them without spaces.)
+    assert.match(text.replace(/\n/g, ""), /'check', '[^']+saas'" terminated\s*with exit code: 1\./);
+    await workbench.command("View: Toggle Maximized Panel");
+    await workbench.screenshot("check-workspace.png");
+    await workbench.command("View: Toggle Maximized Panel");
+  }));
+
+  test("Show Pending Migrations runs drizzle-lsp migrate --dry-run in a terminal", step(async () => {
+    await workbench.command("Drizzle LSP: Show Pending Migrations");
+    // The plan ends with the last migration, then the task's own line once the process has exited.
+    const text = await workbench.terminalText(/0004_perpetual_randall_flagg \(one transaction\)[\s\S]*terminated/);
+    assert.match(text.replace(/\s*\n\s*/g, ""), /'migrate', '--dry-run'/);
   }));
 
   test("the status bar item opens the output", step(async () => {

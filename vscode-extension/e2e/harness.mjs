@@ -80,6 +80,8 @@ const USER_SETTINGS = {
   "git.enabled": false,
   "chat.commandCenter.enabled": false,
   "editor.minimap.enabled": false,
+  // The DOM renderer keeps the terminal's text in the page, where a test can read it.
+  "terminal.integrated.gpuAcceleration": "off",
   "editor.hover.delay": 150,
   "editor.fontSize": 14,
   "window.zoomLevel": 0,
@@ -199,10 +201,17 @@ export class Workbench {
   /** Opens a file by its path relative to the folder, with Quick Open. */
   async openFile(relative) {
     const page = this.page;
-    await page.keyboard.press("Escape"); // close whatever popup has the keyboard
-    await page.keyboard.press("Control+P");
     const input = page.locator(".quick-input-widget .quick-input-box input");
-    await input.waitFor({ state: "visible" });
+    for (let tries = 0; ; tries++) {
+      await page.keyboard.press("Escape"); // close whatever popup has the keyboard
+      await page.keyboard.press("Control+P");
+      try {
+        await input.waitFor({ state: "visible", timeout: 5000 });
+        break;
+      } catch (error) {
+        if (tries >= 3) throw error;
+      }
+    }
     await input.fill(relative);
     const base = path.basename(relative);
     const row = page.locator(".quick-input-list .monaco-list-row", { hasText: base }).first();
@@ -244,24 +253,29 @@ export class Workbench {
   }
 
   /** The screen box of the squiggle on the visible line containing `lineText` (the leftmost one). */
-  async squiggleOnLine(lineText, kind = "warning") {
+  async squiggleOnLine(lineText, kind = "warning", timeout = 10_000) {
     const editor = this.editor();
-    const lineBox = await editor
-      .locator(".view-lines .view-line", { hasText: lineText })
-      .first()
-      .boundingBox();
-    if (!lineBox) throw new Error(`no visible line contains ${JSON.stringify(lineText)}`);
-    const boxes = await editor.locator(`.squiggly-${kind}`).evaluateAll((nodes) =>
-      nodes.map((node) => {
-        const r = node.getBoundingClientRect();
-        return { x: r.x, y: r.y, width: r.width, height: r.height };
-      }),
-    );
-    const onLine = boxes
-      .filter((box) => Math.abs(box.y + box.height / 2 - (lineBox.y + lineBox.height / 2)) < lineBox.height / 2)
-      .sort((a, b) => a.x - b.x);
-    if (!onLine.length) throw new Error(`no .squiggly-${kind} on the line ${JSON.stringify(lineText)}`);
-    return onLine[0];
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      // Monaco re-creates its decoration layer on every cursor move and repaint: look again until it settles.
+      const lineBox = await editor.locator(".view-lines .view-line", { hasText: lineText }).first().boundingBox({ timeout: 2000 }).catch(() => null);
+      const boxes = await editor.locator(`.squiggly-${kind}`).evaluateAll((nodes) =>
+        nodes.map((node) => {
+          const r = node.getBoundingClientRect();
+          return { x: r.x, y: r.y, width: r.width, height: r.height };
+        }),
+      );
+      const onLine = lineBox
+        ? boxes
+            .filter((box) => box.width > 0 && Math.abs(box.y + box.height / 2 - (lineBox.y + lineBox.height / 2)) < lineBox.height / 2)
+            .sort((a, b) => a.x - b.x)
+        : [];
+      if (onLine.length) return onLine[0];
+      if (Date.now() > deadline) {
+        throw new Error(lineBox ? `no .squiggly-${kind} on the line ${JSON.stringify(lineText)}` : `no visible line contains ${JSON.stringify(lineText)}`);
+      }
+      await this.page.waitForTimeout(250);
+    }
   }
 
   /** Hovers a squiggle by moving the mouse onto it (Playwright's hover() is intercepted by Monaco's layers). */
@@ -391,9 +405,18 @@ export class Workbench {
   /** Runs a command from the palette by its title. */
   async command(title) {
     const page = this.page;
-    await page.keyboard.press("Control+Shift+P");
     const input = page.locator(".quick-input-widget .quick-input-box input");
-    await input.waitFor({ state: "visible" });
+    for (let tries = 0; ; tries++) {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+Shift+P");
+      try {
+        await input.waitFor({ state: "visible", timeout: 5000 });
+        break;
+      } catch (error) {
+        // The key can land while focus is moving (a panel closing, a webview taking it): try again.
+        if (tries >= 3) throw error;
+      }
+    }
     await input.fill(`>${title}`);
     await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ state: "visible" });
     await page.keyboard.press("Enter");
@@ -413,6 +436,20 @@ export class Workbench {
     ).join("\n");
   }
 
+  /** Waits until a terminal shows `text` (a string or RegExp) and returns that terminal's visible text. */
+  async terminalText(text, timeout = 60_000) {
+    const terminals = this.page.locator(".xterm .xterm-rows");
+    const deadline = Date.now() + timeout;
+    let seen = [];
+    for (;;) {
+      seen = (await terminals.allInnerTexts().catch(() => [])).map((t) => t.replace(/\u00a0/g, " "));
+      const match = seen.find((content) => (typeof text === "string" ? content.includes(text) : text.test(content)));
+      if (match !== undefined) return match;
+      if (Date.now() > deadline) throw new Error(`no terminal showed ${text}; they show:\n${seen.join("\n-----\n")}`);
+      await this.page.waitForTimeout(300);
+    }
+  }
+
   async statusItem(labelStart = "drizzle-lsp") {
     const item = this.page.locator(`.statusbar-item[aria-label^="${labelStart}"]`).first();
     await item.waitFor({ state: "visible", timeout: 60_000 });
@@ -422,6 +459,7 @@ export class Workbench {
   async notification(text, timeout = 60_000) {
     const toast = this.page.locator(".notification-toast", { hasText: text }).first();
     await toast.waitFor({ state: "visible", timeout });
+    await this.page.waitForTimeout(500); // let it finish sliding in (screenshots)
     return toast;
   }
 

@@ -40,6 +40,23 @@ describe("no Python and no drizzle-lsp anywhere", { timeout: 600_000 }, () => {
     console.log(`e2e scratch (code-server log, profile, screenshots of failures): ${root}`);
   });
 
+  test("in a workspace without Drizzle the extension does nothing", step(async () => {
+    // TypeScript and SQL files activate the extension (onLanguage), but with no drizzle.config.* it must stay idle:
+    // no server search, no notification, no status bar item.
+    const plain = path.join(root, "plain");
+    fs.mkdirSync(plain);
+    fs.writeFileSync(path.join(plain, "query.sql"), "SELECT 1;\n");
+    fs.writeFileSync(path.join(plain, "index.ts"), "export const x = 1;\n");
+    const other = new Workbench(await page.context().newPage());
+    await other.open(server.url, plain);
+    await other.openFile("query.sql");
+    await other.openFile("index.ts");
+    await other.page.waitForTimeout(5000);
+    assert.equal(await other.page.locator('.statusbar-item[aria-label^="drizzle-lsp"]').count(), 0);
+    assert.equal(await other.page.locator(".notification-toast", { hasText: "Drizzle LSP" }).count(), 0);
+    await other.page.close();
+  }));
+
   test("with the bundled libraries but no Python: one notification asking for Python", step(async () => {
     const toast = await workbench.notification("needs Python 3.10 or newer to run its bundled server");
     const text = await toast.innerText();
@@ -69,6 +86,7 @@ describe("no Python and no drizzle-lsp anywhere", { timeout: 600_000 }, () => {
   }));
 
   test("with the bundled server removed too: the notification says how to install drizzle-lsp", step(async () => {
+    await workbench.command("View: Close All Editors");
     fs.rmSync(path.join(server.extensionPath, "bundled", "libs"), { recursive: true, force: true });
     await workbench.command("Drizzle LSP: Restart Server");
     const toast = await workbench.notification("found no drizzle-lsp server");

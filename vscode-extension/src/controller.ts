@@ -1,9 +1,7 @@
 // Owns the language client: finds the server, starts it, restarts it when a launch setting or the Python
 // interpreter changes, forwards the other settings to the running server, and keeps the status bar honest.
 
-import * as fs from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
@@ -13,14 +11,8 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import {
-  describeFailure,
-  discover,
-  type Bundle,
-  type BundleManifest,
-  type DiscoveryInput,
-  type Launch,
-} from "./discovery";
+import { readBundle } from "./bundle";
+import { describeFailure, discover, type DiscoveryInput, type Launch } from "./discovery";
 import { onPythonInterpreterChange, pythonExtensionInterpreter } from "./python";
 import { runProcess } from "./run";
 import {
@@ -36,6 +28,7 @@ import { Status, describeLaunch, type ServerState } from "./status";
 
 export const INSTALL_URL = "https://github.com/drizzle-lsp/drizzle-lsp/tree/main/vscode-extension#finding-the-server";
 const DRIZZLE_FILES = "**/{drizzle.config.*,.drizzle-lsp.toml}";
+const SHOW_DOCUMENTATION = "drizzle-lsp.showDocumentation";
 
 // SQL migrations (whatever language an SQL extension assigns them) and TypeScript, where Drizzle schemas live; the
 // journal and config files so their problems show where they are.
@@ -218,6 +211,14 @@ export class Controller implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: { [SECTION]: currentServerSettings() },
       middleware: {
+        // The server's "Show documentation" opens the rule's web page; the rule's page from this very server
+        // (Explain Rule) matches the installed version and works offline.
+        executeCommand: async (command, args, next) => {
+          if (command === SHOW_DOCUMENTATION && typeof args[0] === "string") {
+            return vscode.commands.executeCommand("drizzleLsp.explainRule", args[0]);
+          }
+          return next(command, args);
+        },
         workspace: {
           // The server asks for the whole drizzleLsp section; it gets only the keys it understands.
           configuration: async (params, token, next) => {
@@ -308,18 +309,4 @@ export async function hasDrizzleProject(): Promise<boolean> {
   if (!vscode.workspace.workspaceFolders?.length) return false;
   const found = await vscode.workspace.findFiles(DRIZZLE_FILES, "**/node_modules/**", 1);
   return found.length > 0;
-}
-
-/** The server shipped in this .vsix, if this build has one and it is complete. */
-export function readBundle(extensionPath: string): Bundle | undefined {
-  const bundled = path.join(extensionPath, "bundled");
-  const libs = path.join(bundled, "libs");
-  const launcher = path.join(bundled, "tool", "launch.py");
-  try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(bundled, "manifest.json"), "utf8")) as BundleManifest;
-    if (!fs.existsSync(path.join(libs, "common")) || !fs.existsSync(launcher)) return undefined;
-    return { launcher, libs, manifest };
-  } catch {
-    return undefined;
-  }
 }
