@@ -17,7 +17,7 @@ from pygls.lsp.server import LanguageServer
 
 from drizzle_lsp import __version__
 from drizzle_lsp.analysis.session import Session
-from drizzle_lsp.lsp import actions, diagnostics, hover
+from drizzle_lsp.lsp import actions, diagnostics, hover, navigation
 from drizzle_lsp.lsp.convert import path_to_uri, uri_to_path
 from drizzle_lsp.lsp.settings import SECTION, parse_editor_settings
 
@@ -91,6 +91,7 @@ class DrizzleLanguageServer(LanguageServer):
                 self.log(f"drizzle-lsp analysis failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
                 return
             self.publish(touched, versions)
+            navigation.refresh_lenses(self)
 
     async def schedule(self, paths: set[str]) -> None:
         """Debounced re-check: a burst of keystrokes costs one analysis, run with the newest text."""
@@ -344,6 +345,41 @@ async def on_hover(ls: DrizzleLanguageServer, params: types.HoverParams):
     except Exception as error:  # noqa: BLE001 - a hover failure must not surface as a crash
         ls.log(f"hover failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
         return None
+
+
+async def _navigate(ls: DrizzleLanguageServer, name: str, answer, params, empty):
+    # Like hover: wait briefly for the first index, and never let a failure surface as a crash.
+    try:
+        await asyncio.wait_for(ls.ready.wait(), timeout=3)
+    except asyncio.TimeoutError:
+        pass
+    try:
+        return answer(ls, params)
+    except Exception as error:  # noqa: BLE001
+        ls.log(f"{name} failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
+        return empty
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+async def on_code_lens(ls: DrizzleLanguageServer, params: types.CodeLensParams):
+    await ls.flush()
+    return await _navigate(ls, "code lens", navigation.code_lenses, params, [])
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+async def on_definition(ls: DrizzleLanguageServer, params: types.DefinitionParams):
+    return await _navigate(ls, "definition", navigation.definition, params, None)
+
+
+@server.feature(types.TEXT_DOCUMENT_REFERENCES)
+async def on_references(ls: DrizzleLanguageServer, params: types.ReferenceParams):
+    return await _navigate(ls, "references", navigation.references, params, [])
+
+
+@server.command(navigation.SHOW_PENDING_CHANGES)
+async def show_pending_changes(ls: DrizzleLanguageServer, *args):
+    navigation.show_pending_changes(ls, list(args))
+    return None
 
 
 @server.feature(
