@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from drizzle_lsp.model import Column, DatabaseSchema, Enum, Migration, Operation, OpKind, Table, qualify
 from drizzle_lsp.model.source import line_col
+from drizzle_lsp.rules._support.identifiers import quoted, table_label
 
 
 def flat_operations(migration: Migration) -> Iterator[Operation]:
@@ -163,17 +164,6 @@ def enum_columns(state: DatabaseSchema | None, enum_schema: str | None, enum_nam
 
 
 # --- naming in messages ----------------------------------------------------------------------------------------------
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def table_label(schema: str | None, table: str) -> str:
-    """``"orders"`` in the default schema (and on SQLite/MySQL), ``"billing"."orders"`` otherwise."""
-    if schema and schema != "public":
-        return f"{quoted(schema)}.{quoted(table)}"
-    return quoted(table)
 
 
 def column_label(schema: str | None, table: str, column: str) -> str:

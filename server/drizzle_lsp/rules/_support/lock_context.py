@@ -14,23 +14,13 @@ from dataclasses import dataclass
 
 from drizzle_lsp.analysis.locks import ACCESS_EXCLUSIVE, EXCLUSIVE, LockFact, lock_facts
 from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, SourceRange, Statement, Table, line_col
+from drizzle_lsp.rules._support.identifiers import quoted, table_label
 from drizzle_lsp.rules._support.statement_edits import uses_breakpoints
 from drizzle_lsp.rules._support.transactions import StatementRef
 
 # Statement kinds whose lock matters only for what it makes wait; DML row locks are handled by the backfill rule.
 DATA_CHANGES = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT)
 EXCLUSIVE_MODES = (ACCESS_EXCLUSIVE, EXCLUSIVE)
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def table_label(table: str, schema: str | None = None) -> str:
-    """``"orders"`` in the default schema, ``"billing"."orders"`` elsewhere: as the migration names it."""
-    if schema and schema != "public":
-        return f"{quoted(schema)}.{quoted(table)}"
-    return quoted(table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +32,7 @@ class TableLock:
 
     @property
     def label(self) -> str:
-        return table_label(self.table, self.schema)
+        return table_label(self.schema, self.table)
 
     @property
     def key(self) -> str:
@@ -211,14 +201,14 @@ def op_label(op: Operation) -> str:
         OpKind.DROP_DEFAULT: f"ALTER COLUMN{column} DROP DEFAULT",
         OpKind.RENAME_COLUMN: f"RENAME COLUMN{column}",
         OpKind.RENAME_TABLE: "RENAME TO",
-        OpKind.CREATE_TABLE: f"CREATE TABLE {table_label(op.table or '', op.schema)}",
-        OpKind.DROP_TABLE: f"DROP TABLE {table_label(op.table or '', op.schema)}",
-        OpKind.TRUNCATE: f"TRUNCATE {table_label(op.table or '', op.schema)}",
+        OpKind.CREATE_TABLE: f"CREATE TABLE {table_label(op.schema, op.table or '')}",
+        OpKind.DROP_TABLE: f"DROP TABLE {table_label(op.schema, op.table or '')}",
+        OpKind.TRUNCATE: f"TRUNCATE {table_label(op.schema, op.table or '')}",
         OpKind.VALIDATE_CONSTRAINT: f"VALIDATE CONSTRAINT {quoted(op.constraint_name or '')}",
         OpKind.DROP_CONSTRAINT: f"DROP CONSTRAINT {quoted(op.constraint_name or '')}",
-        OpKind.UPDATE: f"UPDATE {table_label(op.table or '', op.schema)}",
-        OpKind.DELETE: f"DELETE FROM {table_label(op.table or '', op.schema)}",
-        OpKind.INSERT: f"INSERT INTO {table_label(op.table or '', op.schema)}",
+        OpKind.UPDATE: f"UPDATE {table_label(op.schema, op.table or '')}",
+        OpKind.DELETE: f"DELETE FROM {table_label(op.schema, op.table or '')}",
+        OpKind.INSERT: f"INSERT INTO {table_label(op.schema, op.table or '')}",
     }
     if kind in labels:
         return labels[kind]
@@ -259,11 +249,11 @@ def statement_label(op: Operation) -> str:
                    OpKind.DROP_NOT_NULL, OpKind.SET_DEFAULT, OpKind.DROP_DEFAULT, OpKind.RENAME_COLUMN,
                    OpKind.RENAME_TABLE, OpKind.VALIDATE_CONSTRAINT, OpKind.DROP_CONSTRAINT, OpKind.ADD_CONSTRAINT,
                    OpKind.ADD_IDENTITY, OpKind.DROP_IDENTITY, OpKind.ENABLE_RLS, OpKind.DISABLE_RLS):
-        return f"ALTER TABLE {table_label(op.table or '', op.schema)} {label}"
+        return f"ALTER TABLE {table_label(op.schema, op.table or '')} {label}"
     if op.kind is OpKind.CREATE_INDEX:
-        return f"{label} on {table_label(op.table or '', op.schema)}"
+        return f"{label} on {table_label(op.schema, op.table or '')}"
     if op.kind is OpKind.TABLE_REWRITE and op.table and op.rewrite in ("set_logged", "set_unlogged"):
-        return f"ALTER TABLE {table_label(op.table, op.schema)} {label}"
+        return f"ALTER TABLE {table_label(op.schema, op.table)} {label}"
     return label
 
 

@@ -12,25 +12,12 @@ from dataclasses import dataclass
 
 from drizzle_lsp.analysis.locks import LockFact
 from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, Statement, Table
+from drizzle_lsp.rules._support.identifiers import quoted, table_label
 from drizzle_lsp.rules._support.transactions import transaction_map
 from drizzle_lsp.rules.framework import Fix, MigrationContext, TextEdit
 
 _TRANSACTIONAL_MIGRATORS = ("transaction", "per-file")
 _ENDS_TRANSACTION = {"commit", "rollback", "commit_prepared", "rollback_prepared", "prepare"}
-
-
-def quoted(name: str, dialect: str = "postgresql") -> str:
-    """An identifier quoted the way drizzle-kit writes it for the dialect (backticks on SQLite and MySQL)."""
-    if dialect in ("sqlite", "mysql"):
-        return "`" + name.replace("`", "``") + "`"
-    return '"' + name.replace('"', '""') + '"'
-
-
-def table_label(schema: str | None, table: str, dialect: str = "postgresql") -> str:
-    """``"orders"`` for the default schema, ``"billing"."orders"`` otherwise: the way the migration itself names it."""
-    if schema and schema != "public":
-        return f"{quoted(schema, dialect)}.{quoted(table, dialect)}"
-    return quoted(table, dialect)
 
 
 def op_table_label(op: Operation, dialect: str = "postgresql") -> str:

@@ -77,7 +77,7 @@ class AlterColumnTypeRewritesTable(Rule):
         computed = op.using is not None and not _only_the_column(op.using, op.column or "")
         if not change.rewrites and not computed:
             return
-        table = table_label(op.table or "", op.schema)
+        table = table_label(op.schema, op.table or "")
         head = (f"ALTER COLUMN {quoted(op.column or '')} SET DATA TYPE {written_type(ctx.text, op)} on existing table "
                 f"{table}")
         if change.rewrites_unless_utc and not computed:

@@ -88,7 +88,7 @@ class AlterColumnTypeWithoutUsing(Rule):
         if not needs_using and default is None:
             return
         name = op.column or ""
-        table = table_label(op.table or "", op.schema)
+        table = table_label(op.schema, op.table or "")
         new_type = written_type(ctx.text, op)
         consequence = (
             "and every pending migration rolls back with it" if ctx.migrator == "transaction"

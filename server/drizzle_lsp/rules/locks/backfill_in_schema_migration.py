@@ -78,7 +78,7 @@ class BackfillInSchemaMigration(Rule):
             return
         pending = pending_migrations(ctx.options)
         table = f"{op.schema or 'public'}.{op.table}".lower()
-        label = table_label(op.table or "", op.schema)
+        label = table_label(op.schema, op.table or "")
         before = _ddl_on(ctx, earlier_in_window(tmap, ref, pending), table, last=True)
         if before is not None:
             lock, info, at = before

@@ -193,7 +193,7 @@ def _exclusive(info: OpInfo) -> bool:
 
 def _work(info: OpInfo) -> str:
     """What the slow statement does to its table, as a verb phrase."""
-    table = info.locks[0].label if info.locks else table_label(info.op.table or "", info.op.schema)
+    table = info.locks[0].label if info.locks else table_label(info.op.schema, info.op.table or "")
     kind = info.op.kind
     if kind is OpKind.CREATE_INDEX:
         return f"builds an index over every row of {table}"

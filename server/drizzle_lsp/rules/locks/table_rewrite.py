@@ -78,7 +78,7 @@ class TableRewrite(Rule):
             return
         if op.kind is OpKind.ADD_CONSTRAINT and op.constraint_type is ConstraintType.EXCLUDE:
             if ctx.table_existed():
-                table = table_label(op.table or "", op.schema)
+                table = table_label(op.schema, op.table or "")
                 name = f" {quoted(op.constraint_name)}" if op.constraint_name else ""
                 yield self.violation(
                     f"ADD CONSTRAINT{name} EXCLUDE on existing table {table} builds its index under an ACCESS "
@@ -96,7 +96,7 @@ class TableRewrite(Rule):
             return
         if op.table and not ctx.table_existed():
             return
-        table = table_label(op.table, op.schema) if op.table else "every table of the database"
+        table = table_label(op.schema, op.table) if op.table else "every table of the database"
         label = statement_label(op)
         if op.rewrite in ("set_logged", "set_unlogged"):
             logged = op.rewrite == "set_logged"
@@ -130,14 +130,14 @@ class TableRewrite(Rule):
             if owner is None or not table_existed_at_start(ctx.project, ctx.migration, ctx.statement, owner.name,
                                                            owner.schema):
                 return
-            table = table_label(owner.name, owner.schema)
+            table = table_label(owner.schema, owner.name)
             what = (f"REINDEX INDEX {quoted(op.index_name or '')} rebuilds the index of existing table {table} under "
                     f"a SHARE lock on {table} (writes blocked) and an ACCESS EXCLUSIVE lock on the index (queries "
                     "that use it wait)")
         elif kind == "TABLE":
             if op.table and not ctx.table_existed():
                 return
-            table = table_label(op.table or "", op.schema)
+            table = table_label(op.schema, op.table or "")
             what = (f"REINDEX TABLE {table} rebuilds every index of existing table {table} under a SHARE lock (writes "
                     "blocked) and an ACCESS EXCLUSIVE lock on each index while it is rebuilt (queries that use it "
                     "wait)")

@@ -74,7 +74,7 @@ class ConcurrentIndexInTransaction(Rule):
             return
         if op.kind is OpKind.CREATE_INDEX:
             what = "CREATE INDEX CONCURRENTLY" + (f" {quoted(op.index_name)}" if op.index_name else "")
-            what += f" on {table_label(op.table or '', op.schema)}"
+            what += f" on {table_label(op.schema, op.table or '')}"
         elif op.kind is OpKind.DROP_INDEX:
             what = f"DROP INDEX CONCURRENTLY {quoted(op.index_name or '')}"
         elif op.kind is OpKind.TABLE_REWRITE and op.rewrite == "reindex":
