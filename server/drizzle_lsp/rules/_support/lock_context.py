@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from drizzle_lsp.analysis.locks import ACCESS_EXCLUSIVE, EXCLUSIVE, LockFact, lock_facts
-from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, SourceRange, Statement, Table, line_col
+from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, SourceRange, Statement, line_col
 from drizzle_lsp.rules._support.identifiers import quoted, table_label
+from drizzle_lsp.rules._support.lock_rules import index_owner
 from drizzle_lsp.rules._support.statement_edits import uses_breakpoints
 from drizzle_lsp.rules._support.transactions import StatementRef
 
@@ -111,10 +112,11 @@ def _existing_locks(project, info: OpInfo) -> list[TableLock]:
             locks.append(TableLock(info.op.table, info.op.schema or "public", fact.lock))
         elif not info.op.table and info.op.index_name:
             # DROP INDEX and REINDEX INDEX name the index: the lock falls on the table that holds it
-            owner = index_table(info.state_before, info.op.index_name, info.op.schema)
-            if owner is not None and table_existed_at_start(project, info.migration, info.statement, owner.name,
-                                                            owner.schema):
-                locks.append(TableLock(owner.name, owner.schema or "public", fact.lock))
+            owner = index_owner(info.state_before, info.op.index_name, info.op.schema)
+            table = owner.table if owner is not None else None
+            if table is not None and table_existed_at_start(project, info.migration, info.statement, table.name,
+                                                            table.schema):
+                locks.append(TableLock(table.name, table.schema or "public", fact.lock))
     for table, mode in fact.other_locks.items():
         if mode not in (ACCESS_EXCLUSIVE, EXCLUSIVE, "SHARE ROW EXCLUSIVE", "SHARE"):
             continue
@@ -122,18 +124,6 @@ def _existing_locks(project, info: OpInfo) -> list[TableLock]:
         if table_existed_at_start(project, info.migration, info.statement, table, schema):
             locks.append(TableLock(table, schema, mode, referenced=True))
     return locks
-
-
-def index_table(state: DatabaseSchema | None, name: str, schema: str | None) -> Table | None:
-    """The table holding index ``name`` (or the index of a unique constraint or primary key of that name)."""
-    if state is None:
-        return None
-    for table in state.tables.values():
-        if schema and table.schema and table.schema != schema:
-            continue
-        if name in table.indexes or name in table.unique_constraints or name in table.primary_keys:
-            return table
-    return None
 
 
 def _referenced_schema(op: Operation, table: str) -> str:

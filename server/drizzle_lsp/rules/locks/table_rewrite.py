@@ -5,12 +5,12 @@ from collections.abc import Iterable
 
 from drizzle_lsp.model import ConstraintType, OpKind
 from drizzle_lsp.rules._support.lock_context import (
-    index_table,
     quoted,
     statement_label,
     table_existed_at_start,
     table_label,
 )
+from drizzle_lsp.rules._support.lock_rules import index_owner
 from drizzle_lsp.rules._support.transactions import transaction_map
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, TextEdit, Violation
 
@@ -126,7 +126,8 @@ class TableRewrite(Rule):
         target = _REINDEX_TARGET.search(op.raw or ctx.statement.text)
         kind = target.group(1).upper() if target else "TABLE"
         if kind == "INDEX":
-            owner = index_table(ctx.state_before, op.index_name or "", op.schema)
+            found = index_owner(ctx.state_before, op.index_name or "", op.schema)
+            owner = found.table if found is not None else None
             if owner is None or not table_existed_at_start(ctx.project, ctx.migration, ctx.statement, owner.name,
                                                            owner.schema):
                 return
