@@ -18,6 +18,7 @@ import tree_sitter
 
 from drizzle_lsp.model.project import DrizzleConfig
 from drizzle_lsp.model.source import Problem, SourceRange
+from drizzle_lsp.workspace.files import read_or_report
 from drizzle_lsp.workspace.tsvalues import Evaluator, EnvRef, Unresolved, parse
 
 CONFIG_NAMES = tuple(f"drizzle.config.{ext}" for ext in ("ts", "js", "mjs", "cjs", "mts", "cts", "json"))
@@ -49,12 +50,8 @@ def read_config(path: str, text: str | None = None, env: Mapping[str, str] | Non
     config = DrizzleConfig(path=path)
     try:
         if text is None:
-            try:
-                with open(path, "rb") as handle:
-                    text = handle.read().decode("utf-8", errors="replace")
-            except OSError as error:
-                config.problems.append(Problem("config-unreadable", f"cannot read {path}: {error.strerror or error}",
-                                               SourceRange(path, 0, 0), "error"))
+            text = read_or_report(path, config.problems, "config-unreadable")
+            if text is None:
                 return config
         _Reader(config, text, env).read()
     except Exception as error:  # a reader bug must not take the project down

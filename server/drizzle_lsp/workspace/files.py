@@ -5,6 +5,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from drizzle_lsp.model.source import Problem, SourceRange
+
+
+def read_or_report(path: str, problems: list[Problem], code: str) -> str | None:
+    """The text of ``path`` (bytes that are not UTF-8 replaced), or None after adding a ``code`` problem that says why
+    it cannot be read: how a config or settings file is read before it is parsed."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError as error:
+        problems.append(Problem(code, f"cannot read {path}: {error.strerror or error}", SourceRange(path, 0, 0),
+                                "error"))
+        return None
+
 
 @dataclass(slots=True)
 class FileReader:

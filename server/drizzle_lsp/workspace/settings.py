@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drizzle_lsp.model.source import Problem, SourceRange
+from drizzle_lsp.workspace.files import read_or_report
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -97,12 +98,8 @@ def read_settings(path: str, text: str | None = None) -> Settings:
     settings = Settings(path=path)
     try:
         if text is None:
-            try:
-                with open(path, "rb") as handle:
-                    text = handle.read().decode("utf-8", errors="replace")
-            except OSError as error:
-                settings.problems.append(Problem("settings-unreadable", f"cannot read {path}: {error.strerror or error}",
-                                                 SourceRange(path, 0, 0), "error"))
+            text = read_or_report(path, settings.problems, "settings-unreadable")
+            if text is None:
                 return settings
         _Reader(settings, path, text).read()
     except Exception as error:  # never let a settings bug stop the check
