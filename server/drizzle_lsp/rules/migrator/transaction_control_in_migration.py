@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from drizzle_lsp.model import Operation, OpKind, Statement
 from drizzle_lsp.rules._support.lock_context import where
@@ -118,40 +118,34 @@ class TransactionControlInMigration(Rule):
                 "open until the next COMMIT or the end of the run, so what it holds is committed only then")
 
 
-def _next_control(ctx: MigrationContext, kinds: tuple[str, ...]) -> tuple[Statement, Operation] | None:
+def _statements_after(ctx: MigrationContext) -> Iterator[Statement]:
+    """The statements of the migration after ``ctx.statement``, in order."""
     seen = False
     for statement in ctx.migration.statements:
-        if statement is ctx.statement:
-            seen = True
-            continue
         if seen:
-            for op in statement.operations:
-                if op.kind is OpKind.TRANSACTION and op.transaction in kinds:
-                    return statement, op
+            yield statement
+        elif statement is ctx.statement:
+            seen = True
+
+
+def _next_control(ctx: MigrationContext, kinds: tuple[str, ...]) -> tuple[Statement, Operation] | None:
+    for statement in _statements_after(ctx):
+        for op in statement.operations:
+            if op.kind is OpKind.TRANSACTION and op.transaction in kinds:
+                return statement, op
     return None
 
 
 def _next_concurrently(ctx: MigrationContext, tmap) -> Statement | None:
     """The CONCURRENTLY statement this COMMIT lets run outside a transaction, if any (not one in the same chunk)."""
-    seen = False
-    for statement in ctx.migration.statements:
-        if statement is ctx.statement:
-            seen = True
-            continue
-        if seen:
-            if any(op.concurrently for op in statement.operations):
-                return None if tmap.in_transaction_block(statement) else statement
-            if any(op.kind is OpKind.TRANSACTION for op in statement.operations):
-                return None
+    for statement in _statements_after(ctx):
+        if any(op.concurrently for op in statement.operations):
+            return None if tmap.in_transaction_block(statement) else statement
+        if any(op.kind is OpKind.TRANSACTION for op in statement.operations):
+            return None
     return None
 
 
 def _is_last(ctx: MigrationContext) -> bool:
-    after = False
-    for statement in ctx.migration.statements:
-        if statement is ctx.statement:
-            after = True
-            continue
-        if after and any(op.kind is not OpKind.COMMENT for op in statement.operations):
-            return False
-    return True
+    return not any(any(op.kind is not OpKind.COMMENT for op in statement.operations)
+                   for statement in _statements_after(ctx))
