@@ -81,6 +81,24 @@ def op_infos(project, ref_or_migration, statement: Statement | None = None) -> l
         migration = ref_or_migration
     assert statement is not None
     replay = getattr(project, "replay", None)
+    # Rules ask for the same statement's facts once per operation of every statement in its transaction window;
+    # computing them once per replay keeps a 200-statement migration linear.
+    if _memo["replay"] is not replay or _memo["project"] is not project:
+        _memo.update(replay=replay, project=project, infos={})
+    cached = _memo["infos"].get(id(statement))
+    if cached is not None and cached[0] is statement:
+        return cached[1]
+    infos = _compute_op_infos(project, replay, migration, statement)
+    _memo["infos"][id(statement)] = (statement, infos)
+    return infos
+
+
+# The last replay's facts, by statement. One entry: a new load (a new replay object) replaces it, and the strong
+# references it holds keep the ids it is keyed by valid.
+_memo: dict = {"replay": None, "project": None, "infos": {}}
+
+
+def _compute_op_infos(project, replay, migration, statement: Statement) -> list[OpInfo]:
     version = getattr(project, "postgres_version", 16)
     out = []
     for op in _operations(statement):
