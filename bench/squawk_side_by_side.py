@@ -195,9 +195,10 @@ def load_files(projects: list[tuple[Path, str]]) -> dict[str, MigrationFile]:
     files: dict[str, MigrationFile] = {}
     for folder, display in projects:
         for sql in _migration_files(folder):
-            shown = display + "/" + str(sql.relative_to(folder)).replace(os.sep, "/")
-            if not (folder / "drizzle.config.ts").exists() or display.startswith("tests/replay"):
+            if display.startswith("tests/replay"):
                 shown = display + "/" + sql.name  # the fixture's own layout, without the copy's drizzle/
+            else:
+                shown = display + "/" + str(sql.relative_to(folder)).replace(os.sep, "/")
             text = sql.read_text()
             files[os.path.realpath(sql)] = MigrationFile(shown, str(sql), text, split(text), display)
     return files
