@@ -198,27 +198,41 @@ export class Workbench {
     await this.page.waitForSelector(".explorer-folders-view .monaco-list-row", { timeout: 60_000 });
   }
 
-  /** Opens a file by its path relative to the folder, with Quick Open. */
+  /** Opens a file by its path relative to the folder: its tab when it is open, else Quick Open. */
   async openFile(relative) {
     const page = this.page;
-    const input = page.locator(".quick-input-widget .quick-input-box input");
+    const base = path.basename(relative);
+    const active = page.locator(".tabs-container .tab.active", { hasText: base });
     for (let tries = 0; ; tries++) {
-      await page.keyboard.press("Escape"); // close whatever popup has the keyboard
-      await page.keyboard.press("Control+P");
       try {
-        await input.waitFor({ state: "visible", timeout: 5000 });
+        await this.tryOpenFile(relative, base);
+        await active.waitFor({ timeout: 10_000 });
         break;
       } catch (error) {
-        if (tries >= 3) throw error;
+        // A key press can land while focus is moving between the panel and the editor: do it again.
+        if (tries >= 2) throw error;
       }
     }
+    await page.locator(".editor-instance .view-line").first().waitFor();
+  }
+
+  async tryOpenFile(relative, base) {
+    const page = this.page;
+    // Tabs show the file name only; only trust a tab when that name is unique among them.
+    const tab = page.locator(".tabs-container .tab", { hasText: base });
+    if ((await tab.count()) === 1) {
+      await tab.click();
+      return;
+    }
+    const input = page.locator(".quick-input-widget .quick-input-box input");
+    await page.keyboard.press("Escape"); // close whatever popup has the keyboard
+    await page.keyboard.press("Control+P");
+    await input.waitFor({ state: "visible", timeout: 5000 });
     await input.fill(relative);
-    const base = path.basename(relative);
     const row = page.locator(".quick-input-list .monaco-list-row", { hasText: base }).first();
     await row.waitFor({ state: "visible", timeout: 20_000 });
+    await page.waitForTimeout(300); // the list is re-sorted as the search finishes
     await page.keyboard.press("Enter");
-    await page.locator(`.tabs-container .tab.active`, { hasText: base }).waitFor({ timeout: 20_000 });
-    await page.locator(".editor-instance .view-line").first().waitFor();
   }
 
   editor() {
@@ -275,6 +289,49 @@ export class Workbench {
         throw new Error(lineBox ? `no .squiggly-${kind} on the line ${JSON.stringify(lineText)}` : `no visible line contains ${JSON.stringify(lineText)}`);
       }
       await this.page.waitForTimeout(250);
+    }
+  }
+
+  /**
+   * Changes user settings the way a user does, in the settings.json editor (code-server does not notice the file
+   * being written behind its back). A value of undefined removes the key.
+   */
+  async editUserSettings(root, changes) {
+    const page = this.page;
+    const file = path.join(root, "user-data", "User", "settings.json");
+    const settings = JSON.parse(fs.readFileSync(file, "utf8"));
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined) delete settings[key];
+      else settings[key] = value;
+    }
+    await this.command("Preferences: Open User Settings (JSON)");
+    await page.locator(".tabs-container .tab.active", { hasText: "settings.json" }).waitFor({ timeout: 20_000 });
+    await page.locator(".editor-group-container.active .monaco-editor .view-line").first().click();
+    await page.keyboard.press("Control+A");
+    // One line, inserted at once; whatever auto-closing added after the cursor goes.
+    await page.keyboard.insertText(JSON.stringify(settings));
+    await page.keyboard.press("Shift+Control+End");
+    await page.keyboard.press("Delete");
+    await page.keyboard.press("Control+S");
+    const deadline = Date.now() + 15_000;
+    while (JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8"))) !== JSON.stringify(settings)) {
+      if (Date.now() > deadline) throw new Error(`settings.json was not saved as ${JSON.stringify(settings)}`);
+      await page.waitForTimeout(200);
+    }
+    await this.command("View: Close Editor");
+  }
+
+  async waitForNoSquiggleOnLine(lineText, kind = "warning", timeout = 30_000) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      try {
+        await this.squiggleOnLine(lineText, kind, 0);
+      } catch (error) {
+        if (/no \.squiggly/.test(String(error))) return;
+        throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`the .squiggly-${kind} on ${JSON.stringify(lineText)} stayed`);
+      await this.page.waitForTimeout(300);
     }
   }
 
@@ -407,19 +464,19 @@ export class Workbench {
     const page = this.page;
     const input = page.locator(".quick-input-widget .quick-input-box input");
     for (let tries = 0; ; tries++) {
-      await page.keyboard.press("Escape");
-      await page.keyboard.press("Control+Shift+P");
       try {
+        await page.keyboard.press("Escape");
+        await page.keyboard.press("Control+Shift+P");
         await input.waitFor({ state: "visible", timeout: 5000 });
-        break;
+        await input.fill(`>${title}`, { timeout: 5000 });
+        await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 10_000 });
+        await page.keyboard.press("Enter");
+        return;
       } catch (error) {
-        // The key can land while focus is moving (a panel closing, a webview taking it): try again.
+        // The palette closes when focus moves under it (a terminal or panel opening): open it again.
         if (tries >= 3) throw error;
       }
     }
-    await input.fill(`>${title}`);
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ state: "visible" });
-    await page.keyboard.press("Enter");
   }
 
   /** The text of the output channel shown in the panel (its visible lines). */
@@ -454,6 +511,19 @@ export class Workbench {
     const item = this.page.locator(`.statusbar-item[aria-label^="${labelStart}"]`).first();
     await item.waitFor({ state: "visible", timeout: 60_000 });
     return item;
+  }
+
+  /** Waits until the drizzle-lsp status bar item's accessible label matches `pattern`; returns the label. */
+  async waitForStatus(pattern, timeout = 60_000) {
+    const handle = await this.page.waitForFunction(
+      (source) => {
+        const label = document.querySelector('.statusbar-item[aria-label^="drizzle-lsp"]')?.getAttribute("aria-label");
+        return label && new RegExp(source).test(label) ? label : false;
+      },
+      pattern.source,
+      { timeout },
+    );
+    return handle.jsonValue();
   }
 
   async notification(text, timeout = 60_000) {
@@ -511,3 +581,4 @@ export function positionOf(file, text) {
   if (index < 0) throw new Error(`${text} is not in ${file}`);
   return { line: index + 1, column: lines[index].indexOf(text) + 1 };
 }
+
