@@ -8,6 +8,7 @@ only the edited declarations). The CLI loads once and passes no cache.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -17,7 +18,7 @@ from drizzle_lsp.model import Statement
 @dataclass(slots=True)
 class AnalysisCache:
     migrations: dict[tuple[str, str], tuple[str, list[Statement]]] = field(default_factory=dict)
-    snapshots: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    snapshots: dict[str, tuple[bytes, Any]] = field(default_factory=dict)
     extractors: dict[tuple[str, str, str | None], Any] = field(default_factory=dict)
 
     def parse_migration(self, text: str, path: str, dialect: str, parse: Callable[[str, str, str], list[Statement]]):
@@ -30,12 +31,14 @@ class AnalysisCache:
         return statements
 
     def read_snapshot(self, path: str, text: str | None, read: Callable[[str, str | None], Any]):
+        # Keyed by a digest, not the text: a long history's snapshots are too large to keep twice.
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest() if text is not None else None
         cached = self.snapshots.get(path)
-        if cached is not None and text is not None and cached[0] == text:
+        if cached is not None and digest is not None and cached[0] == digest:
             return cached[1]
         result = read(path, text)
-        if text is not None:
-            self.snapshots[path] = (text, result)
+        if digest is not None:
+            self.snapshots[path] = (digest, result)
         return result
 
     def extractor(self, root: str, dialect: str, casing: str | None, factory: Callable[[], Any]):

@@ -39,6 +39,10 @@ class FileReader:
         path = os.path.abspath(path)
         if path in self.overrides:
             return self.overrides[path]
+        if path.endswith("snapshot.json"):
+            # Snapshots are large (a long history holds hundreds of ~100 KB files) and are parsed once into the
+            # model: keeping their text too doubled a language server's memory.
+            return self._read_disk(path)
         if path not in self.cache:
             self.cache[path] = self._read_disk(path)
         return self.cache[path]
