@@ -9,9 +9,11 @@ from drizzle_lsp.rules._support.lock_rules import (
     blocked_work,
     op_table_label,
     quoted,
-
     table_label,
 )
+from drizzle_lsp.rules._support.lock_context import where
+from drizzle_lsp.rules._support.pending import earlier_in_window, pending_migrations
+from drizzle_lsp.rules._support.transactions import transaction_map
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, TextEdit, Violation
 
 _KINDS = {ConstraintType.FOREIGN_KEY: "FOREIGN KEY", ConstraintType.CHECK: "CHECK"}
@@ -26,6 +28,10 @@ class ConstraintMissingNotValid(Rule):
     `foreignKey()` and `check()` added to an existing table. A constraint on a table created in the same migration
     is not flagged: the table is still empty.
 
+    Also flags `ALTER TABLE … VALIDATE CONSTRAINT x` when the `ADD CONSTRAINT x … NOT VALID` it validates runs in
+    the same transaction: earlier in the same file while a transaction is open, or in an earlier file that may be
+    pending in the same run under drizzle's transactional migrator (`pending-migrations` option, default 2).
+
     ## Why is this bad?
     Adding a validated constraint checks every existing row while the lock is held:
     - a foreign key takes SHARE ROW EXCLUSIVE on the table and on the referenced table, so writes to both wait
@@ -36,7 +42,8 @@ class ConstraintMissingNotValid(Rule):
     existing rows are not read. `ALTER TABLE … VALIDATE CONSTRAINT …` then checks the existing rows under a SHARE
     UPDATE EXCLUSIVE lock, which lets reads and writes continue. The validation must run in a later step: drizzle's
     transactional migrator runs all pending migrations in one transaction, and a `VALIDATE` in the same transaction
-    would scan while the first lock is still held.
+    would scan while the first lock is still held: the `ADD`'s lock is only released at commit, so the validation
+    blocks writes (and, for a check, reads) exactly as long as adding the constraint validated would have.
 
     ## Example
     ```sql
@@ -57,7 +64,7 @@ class ConstraintMissingNotValid(Rule):
     -- 0001_orders_customer_fk.sql
     ALTER TABLE "orders" ADD CONSTRAINT "orders_customer_id_users_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action NOT VALID;
     -- 0002_validate_orders_customer_fk.sql
-    -- applied in a later deploy than 0001
+    -- drizzle-lsp-ignore constraint-missing-not-valid 0001 is applied by an earlier deploy, so its transaction has committed
     ALTER TABLE "orders" VALIDATE CONSTRAINT "orders_customer_id_users_id_fk";
     ```
 
@@ -76,6 +83,9 @@ class ConstraintMissingNotValid(Rule):
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
+        if op is not None and op.kind is OpKind.VALIDATE_CONSTRAINT:
+            yield from self._validate_under_add_lock(ctx)
+            return
         if (op is None or op.kind is not OpKind.ADD_CONSTRAINT or op.constraint_type not in _KINDS
                 or op.not_valid or not ctx.table_existed()):
             return
@@ -104,6 +114,39 @@ class ConstraintMissingNotValid(Rule):
                   "unsafe") if end is not None else None
         yield self.violation(message, op.range, help=help, fix=fix)
 
+    def _validate_under_add_lock(self, ctx: MigrationContext) -> Iterable[Violation]:
+        op = ctx.op
+        if not op.constraint_name or ctx.statement is None or not ctx.table_existed():
+            return
+        found = _add_not_valid_before(ctx)
+        if found is None:
+            return
+        add, migration = found
+        fact = lock_facts(add, ctx.state_before, ctx.postgres_version)
+        if fact is None or not fact.lock:
+            return
+        table = op_table_label(op)
+        name = quoted(op.constraint_name)
+        referenced = self._referenced_table(add)
+        if add.constraint_type is ConstraintType.FOREIGN_KEY and referenced and referenced != table:
+            locked = f"{a_lock(fact.lock)} on {table} and {referenced}, so {blocked_work(fact)} to both are"
+        else:
+            locked = f"{a_lock(fact.lock)} on {table}, so {blocked_work(fact)} to {table} are"
+        place = where(migration, add.range, ctx.migration)
+        if migration is not ctx.migration:
+            place += ", when both migrations are pending in the same run"
+        message = (
+            f"VALIDATE CONSTRAINT {name} runs in the same transaction as the ADD CONSTRAINT {name} NOT VALID it "
+            f"validates ({place}), which holds {locked} blocked for the whole validation scan"
+        )
+        help = (
+            f"Move `ALTER TABLE {table} VALIDATE CONSTRAINT {name};` to a later migration that runs in a separate "
+            f"transaction ({_separate_when(ctx.migrator)}): NOT VALID only keeps the lock brief if the transaction "
+            f"commits before the validation."
+        )
+        yield self.violation(message, op.range, help=help,
+                             related=[(add.range, f"{a_lock(fact.lock)} taken here, held until commit")])
+
     @staticmethod
     def _referenced_table(op) -> str | None:
         constraint = op.constraint
@@ -111,6 +154,43 @@ class ConstraintMissingNotValid(Rule):
         if not table_to:
             return None
         return table_label(getattr(constraint, "schema_to", None) or op.schema, table_to)
+
+
+def _add_not_valid_before(ctx: MigrationContext):
+    """The ``ADD CONSTRAINT … NOT VALID`` that ``ctx.op`` validates, with its migration, when it runs earlier in the
+    same transaction (its own statement first, then earlier statements, nearest first)."""
+    op = ctx.op
+    tmap = transaction_map(ctx)
+    ref = tmap.ref(ctx.statement)
+    if ref is None or not ref.in_block:
+        # outside a transaction block every statement commits by itself: the ADD's lock is already gone
+        return None
+    own = []
+    for candidate in ref.operations():
+        if candidate is op:
+            break
+        own.append(candidate)
+    refs = [(ctx.migration, reversed(own))]
+    refs += [(earlier.migration, reversed(list(earlier.operations())))
+             for earlier in earlier_in_window(tmap, ref, pending_migrations(ctx.options))]
+    for migration, ops in refs:
+        for candidate in ops:
+            if _same_constraint(candidate, op):
+                return (candidate, migration) if candidate.not_valid and candidate.constraint_type in _KINDS else None
+    return None
+
+
+def _same_constraint(add, validate) -> bool:
+    return (add.kind is OpKind.ADD_CONSTRAINT and (add.constraint_name or "") == validate.constraint_name
+            and (add.table or "").lower() == (validate.table or "").lower()
+            and (add.schema or "public").lower() == (validate.schema or "public").lower())
+
+
+def _separate_when(migrator: str) -> str:
+    if migrator == "per-file":
+        return "each file runs in its own transaction"
+    return ("the migrator runs all pending migrations in one transaction, so apply it in a later deploy than the ADD; "
+            "then silence this with `-- drizzle-lsp-ignore constraint-missing-not-valid` above it")
 
 
 def _validate_when(migrator: str) -> str:
