@@ -111,11 +111,11 @@ describe("changeEffect", () => {
 });
 
 describe("expandPath", () => {
-  const context = { home: "/home/ada", workspaceFolder: "/work/app", env: { VENV: "/venvs/db" } };
+  const context = { home: "/home/ada", workspaceFolder: "/home/ada/app", env: { VENV: "/venvs/db" } };
 
   it("expands ~, ${workspaceFolder}, ${userHome} and ${env:NAME}", () => {
     expect(expandPath("~/.local/bin/drizzle-lsp", context)).toBe("/home/ada/.local/bin/drizzle-lsp");
-    expect(expandPath("${workspaceFolder}/.venv/bin/python", context)).toBe("/work/app/.venv/bin/python");
+    expect(expandPath("${workspaceFolder}/.venv/bin/python", context)).toBe("/home/ada/app/.venv/bin/python");
     expect(expandPath("${userHome}/x", context)).toBe("/home/ada/x");
     expect(expandPath("${env:VENV}/bin/python", context)).toBe("/venvs/db/bin/python");
     expect(expandPath("${env:MISSING}/python", context)).toBe("/python");
