@@ -68,6 +68,8 @@ CONCEPTS = (
     Concept("varchar(n) / char(n)", ("prefer-text-field", "ban-char-field"), ("prefer-text",), scope="line"),
     Concept("drop column", ("ban-drop-column",), ("drop-column",)),
     Concept("drop table", ("ban-drop-table",), ("drop-table",)),
+    Concept("drop default breaks inserts", ("ban-drop-default",), ("drop-default",)),
+    Concept("identity made ALWAYS breaks inserts", ("ban-alter-identity",), ("identity-always-breaks-inserts",)),
     Concept("drop type", ("ban-drop-type",), ("drop-type", "enum-recreated")),
     Concept("truncate", ("ban-truncate-cascade",), ("truncate",)),
     Concept("rename column", ("renaming-column",), ("rename-column",)),
