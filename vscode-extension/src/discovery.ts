@@ -193,6 +193,10 @@ async function check(candidate: Candidate, input: DiscoveryInput, run: Runner): 
   try {
     probe = JSON.parse(lastLine(result.stdout)) as ProbeOutput;
   } catch {
+    // Python 2 (and 3 before 3.4) stops at -I before running anything.
+    if (/Unknown option: -I/.test(result.stderr)) {
+      return { problem: `is Python 2 or an old Python 3; drizzle-lsp needs Python ${MIN_PYTHON.join(".")} or newer` };
+    }
     return { problem: `is not a working Python interpreter (${summary(result)})` };
   }
   const version = probe.python ?? [];

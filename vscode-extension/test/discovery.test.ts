@@ -128,6 +128,13 @@ describe("discover: automatic order", () => {
     expect(found.launch).toMatchObject({ source: "bundled", command: "python3", serverVersion: "0.1.0" });
   });
 
+  it("recognises a Python 2 `python` by its answer to -I", async () => {
+    const python2: RunResult = { code: 2, stdout: "", stderr: "Unknown option: -I\nusage: python [option] ...\n" };
+    const { run } = machine({ python3: {}, python: { bundled: python2 } });
+    const found = await discover(input(), run);
+    expect(found.attempts[1].problem).toBe("is Python 2 or an old Python 3; drizzle-lsp needs Python 3.10 or newer");
+  });
+
   it("skips a Python too old or without a bundled build, then falls back to drizzle-lsp on PATH", async () => {
     const { run, calls } = machine({
       python3: { bundled: probe({ python: [3, 9, 2] }) },
