@@ -19,7 +19,7 @@ from drizzle_lsp import __version__
 from drizzle_lsp.analysis.session import Session
 from drizzle_lsp.lsp import actions, diagnostics, hover, navigation
 from drizzle_lsp.lsp.convert import path_to_uri, uri_to_path
-from drizzle_lsp.lsp.settings import SECTION, parse_editor_settings
+from drizzle_lsp.lsp.settings import SECTION, parse_editor_settings, settings_section
 
 log = logging.getLogger("drizzle-lsp")
 
@@ -217,7 +217,9 @@ async def _pull_configuration(ls: DrizzleLanguageServer) -> None:
                 timeout=2,
             )
             if result and isinstance(result[0], dict) and result[0]:
-                editor = parse_editor_settings({**(ls.init_settings or {}), **result[0]} if isinstance(ls.init_settings, dict) else result[0])
+                # The pulled configuration is newer than the initialization options: it wins key by key.
+                initial = settings_section(ls.init_settings)
+                editor = parse_editor_settings({**(initial if isinstance(initial, dict) else {}), **result[0]})
         except Exception as error:  # noqa: BLE001 - a client that cannot answer keeps the initial settings
             ls.log(f"workspace/configuration failed: {error}")
     ls.session.editor = editor
@@ -413,6 +415,8 @@ async def show_documentation(ls: DrizzleLanguageServer, *args):
 def main(argv: list[str] | None = None) -> int:
     # `--stdio` is what vscode-languageclient appends; stdio is the only transport, so it is accepted and ignored.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    # Clients cancel requests the server already answered; pygls warns about each one, which only fills the log.
+    logging.getLogger("pygls.protocol.json_rpc").setLevel(logging.ERROR)
     server.start_io()
     return 0
 

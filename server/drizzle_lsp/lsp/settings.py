@@ -14,17 +14,24 @@ SECTION = "drizzleLsp"
 _SEVERITIES = ("error", "warning", "info", "hint", "off")
 
 
+def settings_section(raw: Any) -> Any:
+    """The ``drizzleLsp`` section of what an editor sent: initializationOptions may nest it, or not."""
+    if isinstance(raw, dict):
+        if isinstance(raw.get(SECTION), dict):
+            return raw[SECTION]
+        if isinstance(raw.get("settings"), dict):
+            return raw["settings"]
+    return raw
+
+
 def parse_editor_settings(raw: Any) -> EditorSettings:
     settings = EditorSettings()
     if raw is None:
         return settings
+    raw = settings_section(raw)
     if not isinstance(raw, dict):
         settings.problems.append(f"{SECTION} settings must be an object, got {type(raw).__name__}")
         return settings
-    if SECTION in raw and isinstance(raw[SECTION], dict):  # initializationOptions may nest the section
-        raw = raw[SECTION]
-    elif "settings" in raw and isinstance(raw["settings"], dict):
-        raw = raw["settings"]
     for key, value in raw.items():
         _apply(settings, key, value)
     return settings
@@ -59,7 +66,7 @@ def _apply(settings: EditorSettings, key: str, value: Any) -> None:
             settings.migrator = value
         else:
             bad(f"{SECTION}.migrator must be one of auto, {', '.join(SETTING_ALIASES)}; got {value!r}")
-    elif key in ("logLevel", "trace", "log_level"):
+    elif key in ("logLevel", "log_level"):
         if value in ("error", "warning", "info", "debug", "off", "messages", "verbose"):
             settings.log_level = value
         else:
@@ -69,7 +76,7 @@ def _apply(settings: EditorSettings, key: str, value: Any) -> None:
             settings.debounce_ms = value
         else:
             bad(f"{SECTION}.debounceMs must be a number of milliseconds from 0 to 5000")
-    elif key in ("serverPath", "interpreter", "importStrategy", "path"):
-        pass  # read by the editor extension to start the server, not by the server
+    elif key in ("serverPath", "interpreter", "importStrategy", "path", "trace"):
+        pass  # read by the editor extension (and VS Code's own trace.server), not by the server
     else:
         bad(f"unknown setting {SECTION}.{key}")
