@@ -5,19 +5,18 @@ A mixin of ``Applier``: it uses the applier's ``state``, ``_schema`` and ``_prob
 
 from __future__ import annotations
 
+from typing import Callable
+
 from drizzle_lsp.model import DatabaseSchema, Enum, Operation, qualify
 
 MISSING, EXISTS = "reference-to-missing-object", "object-already-exists"
 
 
 class TypeOps:
+    # Provided by ``Applier``, which mixes this class in.
     state: DatabaseSchema
-
-    def _schema(self, op: Operation) -> str:  # pragma: no cover - provided by Applier
-        raise NotImplementedError
-
-    def _problem(self, code: str, message: str, op: Operation, rng=None) -> None:  # pragma: no cover
-        raise NotImplementedError
+    _schema: Callable[[Operation], str]
+    _problem: Callable[..., None]
 
     def _create_enum(self, op: Operation) -> None:
         key = qualify(self._schema(op), op.type_name or "")
