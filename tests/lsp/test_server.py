@@ -259,3 +259,27 @@ async def test_watchers_are_registered_and_workspace_diagnostics_answer(client: 
     by_uri = {item.uri: item for item in report.items}
     migration_uri = (project / "drizzle" / "0001_index.sql").as_uri()
     assert any(d.code == "require-concurrent-index" for d in by_uri[migration_uri].items)
+
+
+async def test_pull_reports_unchanged_findings_by_result_id(client: LanguageClient, project):
+    await start(client, project, "visual-studio-code")
+    migration = project / "drizzle" / "0001_index.sql"
+    _open(client, migration)
+    identifier = types.TextDocumentIdentifier(uri=migration.as_uri())
+    first = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(text_document=identifier))
+    assert first.kind == "full" and first.result_id
+    again = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=identifier, previous_result_id=first.result_id))
+    assert again.kind == "unchanged" and again.result_id == first.result_id, (first.result_id, again)
+    workspace = await client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(
+        previous_result_ids=[types.PreviousResultId(uri=migration.as_uri(), value=first.result_id)]))
+    report = next(item for item in workspace.items if item.uri == migration.as_uri())
+    assert report.kind == "unchanged"
+    # An edit changes the findings: the next pull is full again.
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=migration.as_uri(), version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text="CREATE TABLE (;\n")],
+    ))
+    changed = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=identifier, previous_result_id=first.result_id))
+    assert changed.kind == "full" and any(d.code == "syntax-error" for d in changed.items)

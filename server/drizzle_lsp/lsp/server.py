@@ -7,6 +7,7 @@ LSP messages and the core's model (offsets <-> positions, violations <-> diagnos
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import sys
@@ -47,6 +48,9 @@ class DrizzleLanguageServer(LanguageServer):
         self.analysis_lock = asyncio.Lock()
         self.ready = asyncio.Event()
         self.init_settings = None
+        # path -> id of the findings last computed for it: a pull client that already holds them gets "unchanged"
+        # (VS Code asks for workspace diagnostics every few seconds).
+        self.result_ids: dict[str, str] = {}
 
     # --- capabilities -------------------------------------------------------------------------------------------
 
@@ -90,6 +94,8 @@ class DrizzleLanguageServer(LanguageServer):
             except Exception as error:  # noqa: BLE001 - the server must keep serving
                 self.log(f"drizzle-lsp analysis failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
                 return
+            for path in touched:
+                self.result_ids[path] = _findings_id(session.findings.get(path, []), versions.get(path))
             self.publish(touched, versions)
             navigation.refresh_lenses(self)
 
@@ -134,6 +140,16 @@ class DrizzleLanguageServer(LanguageServer):
 
     def versions_for(self, versions: dict[str, int], path: str) -> int | None:
         return versions.get(path)
+
+
+def _findings_id(findings: list, version: int | None) -> str:
+    """Same findings on the same document version, same id: a re-analysis that changes nothing stays "unchanged"."""
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(repr(version).encode())
+    for finding in findings:
+        where = (finding.range.start, finding.range.end) if finding.range else None
+        digest.update(repr((finding.rule, finding.severity, finding.message, where)).encode("utf-8", "replace"))
+    return digest.hexdigest()
 
 
 server = DrizzleLanguageServer()
@@ -315,21 +331,31 @@ async def on_pull_diagnostics(ls: DrizzleLanguageServer, params: types.DocumentD
     await ls.flush()
     path = uri_to_path(params.text_document.uri)
     assert ls.session is not None
+    result_id = ls.result_ids.get(path, "none")
+    if params.previous_result_id == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
     text = ls.session.text_of(path) or ""
     items = diagnostics.to_diagnostics(ls.session.findings.get(path, []), text, ls.encoding, ls.versions.get(path), ls)
-    return types.RelatedFullDocumentDiagnosticReport(items=items)
+    return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
 
 
 @server.feature(types.WORKSPACE_DIAGNOSTIC)
 async def on_workspace_diagnostics(ls: DrizzleLanguageServer, params: types.WorkspaceDiagnosticParams):
     await ls.flush()
     assert ls.session is not None
-    reports = []
-    for path, found in sorted(ls.session.findings.items()):
+    previous = {uri_to_path(p.uri): p.value for p in params.previous_result_ids or []}
+    reports: list = []
+    # Files the client holds findings for that now have none must be reported (empty), or their squiggles stay.
+    for path in sorted(set(ls.session.findings) | set(previous)):
+        result_id = ls.result_ids.get(path, "none")
+        uri, version = path_to_uri(path), ls.versions.get(path)
+        if previous.get(path) == result_id:
+            reports.append(types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=version, result_id=result_id))
+            continue
         text = ls.session.text_of(path) or ""
         reports.append(types.WorkspaceFullDocumentDiagnosticReport(
-            uri=path_to_uri(path), version=ls.versions.get(path),
-            items=diagnostics.to_diagnostics(found, text, ls.encoding, ls.versions.get(path), ls),
+            uri=uri, version=version, result_id=result_id,
+            items=diagnostics.to_diagnostics(ls.session.findings.get(path, []), text, ls.encoding, version, ls),
         ))
     return types.WorkspaceDiagnosticReport(items=reports)
 
