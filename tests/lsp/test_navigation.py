@@ -140,3 +140,34 @@ async def test_references_from_a_schema_column(client: LanguageClient, project):
         context=types.ReferenceContext(include_declaration=False)))
     # `note` is only created with the table; the index in 0001 is on customer_id and does not touch it.
     assert [loc.uri for loc in found] == [(project / "drizzle" / "0000_init.sql").as_uri()]
+
+
+async def test_editing_the_schema_updates_the_preview_diagnostics(client: LanguageClient, project):
+    from tests.lsp.test_server import _wait_for_diagnostics
+
+    snapshot = json.loads(json.dumps(SNAPSHOT))
+    del snapshot["tables"]["public.orders"]["columns"]["email"]
+    (project / "drizzle" / "meta" / "0001_snapshot.json").write_text(json.dumps(snapshot))
+    # a push-diagnostics client: the preview must arrive unasked after each edit
+    await start(client, project, "neovim@v0.7.0")
+    schema = project / "src" / "schema.ts"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=schema.as_uri(), language_id="typescript", version=1, text=SCHEMA_TS)))
+
+    def edit(version: int, text: str):
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=schema.as_uri(), version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        ))
+
+    def previews(found):
+        return [d for d in found if d.code == "schema-not-migrated"]
+
+    edit(2, SCHEMA_TS.replace('  note: text("note"),\n', ""))
+    found = await _wait_for_diagnostics(client, schema.as_uri(), lambda d: bool(previews(d)))
+    assert len(previews(found)) == 1
+    assert "drops column `note` of the existing table `orders`" in previews(found)[0].message
+    assert "note" in schema.read_text()  # the unsaved text was checked, not the file on disk
+
+    edit(3, SCHEMA_TS)
+    await _wait_for_diagnostics(client, schema.as_uri(), lambda d: not previews(d))
