@@ -153,27 +153,45 @@ def missing_url_message(config: DrizzleConfig) -> str:
             "Use the direct connection string, not a pooled one.")
 
 
-def refusal(url: DatabaseUrl) -> str | None:
-    """Why this URL must not be used for migrations, and what to use instead; None when it is fine."""
-    parts = url.parts
+@dataclass(frozen=True, slots=True)
+class Pooled:
+    kind: str  # "neon" | "hyperdrive" | "supabase"
+    host: str
+
+
+def pooled_host(connection: str | dict) -> Pooled | None:
+    """The transaction-mode pooler a connection string (URL or key=value, or its parsed parts) goes through."""
+    parts = conninfo_parts(connection) if isinstance(connection, str) else connection
     hosts = [h.strip().lower() for h in parts.get("host", "").split(",") if h.strip()]
-    port = parts.get("port", "")
     for host in hosts:
         if host == "hyperdrive.local" or host.endswith(".hyperdrive.local"):
-            return (f"{url.display()} is a Cloudflare Hyperdrive connection string. Hyperdrive pools connections in "
-                    "transaction mode: the advisory lock that keeps two deploys from migrating at once and the "
-                    "session settings do not survive between transactions, and it cuts every query off after 60 s. "
-                    "Hyperdrive strings only work inside a Worker anyway. Run migrations outside Workers, over the "
-                    "database's direct URL (the origin string the Hyperdrive config was created from; for Neon, "
-                    "the connection string without -pooler).")
+            return Pooled("hyperdrive", host)
+        # Neon's pooled endpoint is the compute id with -pooler appended: ep-x-123-pooler.region.aws.neon.tech
         if "-pooler." in host or host.endswith("-pooler"):
-            direct = host.replace("-pooler", "", 1)
-            return (f"{url.display()} is Neon's pooled host ({host}): PgBouncer in transaction mode, where the "
-                    "advisory lock that keeps two deploys from migrating at once, SET and session state do not "
-                    "work. Neon's documentation says to run schema migrations over the direct connection. Use the "
-                    f"same URL with the host {direct} (Neon console: Connection details, pooling off).")
-        if host.endswith("pooler.supabase.com") and port == "6543":
-            return (f"{url.display()} is Supabase's transaction-mode pooler (port 6543): the advisory lock and "
-                    "session settings do not survive between transactions there. Use the session-mode port 5432 "
-                    "or the direct connection (db.<project>.supabase.co).")
+            return Pooled("neon", host)
+        if host.endswith("pooler.supabase.com") and parts.get("port", "") == "6543":
+            return Pooled("supabase", host)
     return None
+
+
+def refusal(url: DatabaseUrl) -> str | None:
+    """Why this URL must not be used for migrations, and what to use instead; None when it is fine."""
+    pooled = pooled_host(url.parts)
+    if pooled is None:
+        return None
+    if pooled.kind == "hyperdrive":
+        return (f"{url.display()} is a Cloudflare Hyperdrive connection string. Hyperdrive pools connections in "
+                "transaction mode: the advisory lock that keeps two deploys from migrating at once and the "
+                "session settings do not survive between transactions, and it cuts every query off after 60 s. "
+                "Hyperdrive strings only work inside a Worker anyway. Run migrations outside Workers, over the "
+                "database's direct URL (the origin string the Hyperdrive config was created from; for Neon, "
+                "the connection string without -pooler).")
+    if pooled.kind == "neon":
+        direct = pooled.host.replace("-pooler", "", 1)
+        return (f"{url.display()} is Neon's pooled host ({pooled.host}): PgBouncer in transaction mode, where the "
+                "advisory lock that keeps two deploys from migrating at once, SET and session state do not "
+                "work. Neon's documentation says to run schema migrations over the direct connection. Use the "
+                f"same URL with the host {direct} (Neon console: Connection details, pooling off).")
+    return (f"{url.display()} is Supabase's transaction-mode pooler (port 6543): the advisory lock and "
+            "session settings do not survive between transactions there. Use the session-mode port 5432 "
+            "or the direct connection (db.<project>.supabase.co).")

@@ -111,3 +111,11 @@ def test_separate_host_credential_is_checked(tmp_path):
     finding = assert_flags(lint_project(root, select=[RULE]), RULE)
     assert PASSWORD not in finding.message + finding.help
     assert _config_text(root)[finding.range.start:finding.range.end].startswith('"ep-cool-night')
+
+
+def test_supabase_transaction_pooler_is_named_as_such():
+    from drizzle_lsp.migrate.urls import pooled_host
+
+    pooled = pooled_host("postgresql://postgres.abc:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres")
+    assert pooled is not None and pooled.kind == "supabase"
+    assert pooled_host("postgresql://postgres.abc:pw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres") is None

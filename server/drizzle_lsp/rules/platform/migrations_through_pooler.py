@@ -3,9 +3,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from drizzle_lsp.migrate.urls import conninfo_parts
+from drizzle_lsp.migrate.urls import Pooled, pooled_host
 from drizzle_lsp.model.source import SourceRange
 from drizzle_lsp.rules.framework import ProjectContext, Rule, Violation
 
@@ -31,24 +30,6 @@ def parse_env(text: str) -> dict[str, str]:
             value = re.split(r"\s+#", value, maxsplit=1)[0].strip()  # an unquoted value ends at a comment
         values[match.group("key")] = value
     return values
-
-
-@dataclass(frozen=True, slots=True)
-class Pooled:
-    kind: str  # "neon" | "hyperdrive"
-    host: str
-
-
-def pooled_host(url: str) -> Pooled | None:
-    """The transaction-mode pooler a connection string (URL or key=value) goes through, if any."""
-    hosts = [h.strip().lower() for h in conninfo_parts(url).get("host", "").split(",") if h.strip()]
-    for host in hosts:
-        if host == "hyperdrive.local" or host.endswith(".hyperdrive.local"):
-            return Pooled("hyperdrive", host)
-        # Neon's pooled endpoint is the compute id with -pooler appended: ep-x-123-pooler.region.aws.neon.tech
-        if "-pooler." in host or host.endswith("-pooler"):
-            return Pooled("neon", host)
-    return None
 
 
 class MigrationsThroughPooler(Rule):
@@ -151,6 +132,11 @@ class MigrationsThroughPooler(Rule):
                        "and temporary tables do not work")
             help = (f"Use the direct connection string for migrations: the same URL with the host {direct} (Neon "
                     "console: Connection details, connection pooling off). Keep the pooled URL for the application.")
+        elif pooled.kind == "supabase":
+            message = (f"{config_name} migrates through Supabase's transaction-mode pooler {pooled.host}:6543 ({where}): "
+                       "SET and session advisory locks do not survive between transactions there")
+            help = ("Use the session-mode port 5432 or the direct connection (db.<project>.supabase.co) for "
+                    "migrations; keep port 6543 for the application.")
         else:
             message = (f"{config_name} migrates through a Cloudflare Hyperdrive connection string, host {pooled.host} "
                        f"({where}): Hyperdrive pools in transaction mode, SET does not stick, and it cuts every query "
