@@ -4,7 +4,7 @@
 project), or None when the project does not use Better Auth.
 """
 
-from drizzle_lsp.better_auth.model import AuthField, AuthReference, AuthSetup, AuthTable
+from drizzle_lsp.better_auth.model import AuthField, AuthOptions, AuthReference, AuthSetup, AuthTable
 
 
 def setup_for(project):  # -> AuthSetup | None
@@ -13,4 +13,4 @@ def setup_for(project):  # -> AuthSetup | None
     return _setup_for(project)
 
 
-__all__ = ["AuthField", "AuthReference", "AuthSetup", "AuthTable", "setup_for"]
+__all__ = ["AuthField", "AuthOptions", "AuthReference", "AuthSetup", "AuthTable", "setup_for"]

@@ -73,8 +73,24 @@ class AuthSetup:
     plugin_options: dict[str, dict[str, object]] = field(default_factory=dict)  # e.g. organization: {teams: True}
     model_names: dict[str, str] = field(default_factory=dict)  # logical model -> modelName
     field_names: dict[str, dict[str, str]] = field(default_factory=dict)  # model -> {logical field -> key}
+    options: AuthOptions | None = None  # the same, in the hashable form expected_tables() takes
     tables: tuple[AuthTable, ...] = ()
     problems: list[Problem] = field(default_factory=list)
 
     def table(self, model: str) -> AuthTable | None:
         return next((t for t in self.tables if t.model == model), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthOptions:
+    """The ``betterAuth({...})`` options that change the schema, as ``expected.expected_tables`` takes them."""
+
+    version: str | None = None  # None: the newest supported description
+    provider: str = "pg"  # "pg" | "sqlite" | "mysql"
+    use_plural: bool = False
+    generate_id: str = "default"  # "default" | "uuid" | "serial" | "custom" | "false"
+    rate_limit_storage: str | None = None
+    plugins: tuple[str, ...] = ()
+    plugin_options: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()  # (plugin, ((option, value), ...))
+    model_names: tuple[tuple[str, str], ...] = ()  # (logical model, modelName)
+    field_names: tuple[tuple[str, str, str], ...] = ()  # (logical model, logical field, key)
