@@ -7,10 +7,11 @@ project), or None when the project does not use Better Auth.
 from drizzle_lsp.better_auth.model import AuthField, AuthOptions, AuthReference, AuthSetup, AuthTable
 
 
-def setup_for(project):  # -> AuthSetup | None
+def setup_for(project, file_text=None):  # -> AuthSetup | None
+    """``file_text`` (optional) reads a file with the editor's unsaved text winning, e.g. a rule context's."""
     from drizzle_lsp.better_auth.setup import setup_for as _setup_for
 
-    return _setup_for(project)
+    return _setup_for(project, file_text)
 
 
 __all__ = ["AuthField", "AuthOptions", "AuthReference", "AuthSetup", "AuthTable", "setup_for"]

@@ -74,6 +74,11 @@ class AuthSetup:
     model_names: dict[str, str] = field(default_factory=dict)  # logical model -> modelName
     field_names: dict[str, dict[str, str]] = field(default_factory=dict)  # model -> {logical field -> key}
     options: AuthOptions | None = None  # the same, in the hashable form expected_tables() takes
+    # model -> {JS key of an ``additionalFields`` entry -> required}: columns Better Auth writes from user input
+    additional_fields: dict[str, dict[str, bool]] = field(default_factory=dict)
+    # key the adapter looks up -> exported table name, when ``drizzleAdapter(db, { schema: { user: users } })``
+    # renames them (empty: the schema's export names are the keys)
+    schema_keys: dict[str, str] = field(default_factory=dict)
     tables: tuple[AuthTable, ...] = ()
     problems: list[Problem] = field(default_factory=list)
 

@@ -1,0 +1,377 @@
+"""Whether a project uses Better Auth, how it is configured, and which tables it therefore expects.
+
+Detection, strongest first: ``better-auth`` declared in the project's ``package.json``; a ``betterAuth({...})`` call
+in the project; a parent ``package.json`` (a monorepo root) or a call elsewhere in the monorepo, counted only when
+the schema also holds Better Auth's core tables (a monorepo's analytics database must not be asked for a user
+table); the core tables alone. The config is found by a text check for ``betterAuth`` over the project's files
+(dependency and build folders skipped) before anything is parsed, conventional places (``auth.ts``,
+``src/lib/auth.ts`` ...) first.
+
+The result is memoised per analysed project object, and reused for a new project object (the language server
+re-creates projects on every edit) only when every input it read is unchanged: the texts of the ``package.json``
+files and of the files holding the call (through the editor's buffers when a reader is given), the installed
+version, the dialect and the schema's table keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from drizzle_lsp.better_auth.model import AuthOptions, AuthSetup
+from drizzle_lsp.better_auth.reader import MODELS, UNRESOLVED, ReadOptions, has_call, read_auth_call
+from drizzle_lsp.model.source import Problem, SourceRange
+from drizzle_lsp.workspace.config import SKIP_DIRS
+
+Reader = Callable[[str], "str | None"]
+
+_CONVENTIONAL = (
+    "auth.ts", "src/auth.ts", "src/lib/auth.ts", "lib/auth.ts", "src/server/auth.ts", "server/auth.ts",
+    "src/utils/auth.ts", "utils/auth.ts", "app/lib/auth.ts", "src/auth/index.ts", "src/lib/auth/index.ts",
+)
+_EXTENSIONS = (".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs")
+_SCAN_LIMIT = 5000  # files looked at per folder scanned: a huge monorepo costs a bounded walk, not a stall
+_MAX_BYTES = 512 * 1024
+_PARENT_LEVELS = 8
+_DIALECT_PROVIDER = {"postgresql": "pg", "sqlite": "sqlite", "mysql": "mysql"}
+# Keys that only Better Auth's core tables carry together (Auth.js has `sessionToken`, `providerAccountId`).
+_SIGNATURES = {"session": {"token", "expiresAt"}, "account": {"accountId", "providerId"},
+               "verification": {"identifier", "value"}}
+
+
+def setup_for(project: Any, file_text: Reader | None = None) -> AuthSetup | None:
+    """The project's Better Auth setup, or None when it does not use Better Auth. ``project`` is an
+    ``AnalyzedProject`` (or a model ``Project``); ``file_text`` reads a file with the editor's unsaved text winning."""
+    model = getattr(project, "project", project)
+    root = os.path.abspath(model.root)
+    entry = _MEMO.get(root)
+    if entry is not None and entry.owner is project:
+        return entry.setup
+    read = _reader(file_text)
+    inputs = _collect(model, read)
+    signature = (model.config.sql_dialect, inputs.key(), _schema_signature(model.schema))
+    if entry is not None and entry.signature == signature:
+        entry.owner = project
+        return entry.setup
+    setup = _build(model, inputs)
+    _MEMO[root] = _Entry(project, signature, setup)
+    _MEMO.move_to_end(root)
+    while len(_MEMO) > 32:
+        _MEMO.popitem(last=False)
+    return setup
+
+
+@dataclass(slots=True)
+class _Entry:
+    owner: Any
+    signature: tuple
+    setup: AuthSetup | None
+
+
+_MEMO: OrderedDict[str, _Entry] = OrderedDict()
+
+
+def _reader(file_text: Reader | None) -> Reader:
+    def read(path: str) -> str | None:
+        if file_text is not None:
+            try:
+                text = file_text(path)
+            except OSError:
+                text = None
+            if text is not None:
+                return text
+        return _read_disk(path)
+
+    return read
+
+
+def _read_disk(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(_MAX_BYTES * 4).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+# --- inputs ----------------------------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Inputs:
+    root: str
+    packages: list[tuple[str, str]]  # (package.json path, text), nearest first
+    declared: tuple[str, str] | None  # (package.json path, range) of the nearest declaration of better-auth
+    own_declaration: bool
+    installed: str | None
+    calls: list[tuple[str, str]]  # (path, text) of files holding `betterAuth`, preferred first
+    outside_root: set[str]  # of those, files found by the monorepo scan
+
+    def key(self) -> tuple:
+        return (tuple(self.packages), self.installed, tuple(self.calls))
+
+
+def _collect(model: Any, read: Reader) -> _Inputs:
+    root = os.path.abspath(model.root)
+    folders = _folders_up(root)
+    packages: list[tuple[str, str]] = []
+    declared: tuple[str, str] | None = None
+    own = False
+    for folder in folders:
+        path = os.path.join(folder, "package.json")
+        text = read(path) if os.path.isfile(path) else None
+        if text is None:
+            continue
+        packages.append((path, text))
+        version = _declared_version(text)
+        if version is not None and declared is None:
+            declared, own = (path, version), folder == root
+    installed = _installed_version(folders, read)
+    calls = _call_files(root, model, read)
+    outside: set[str] = set()
+    if not calls and len(folders) > 1 and declared is not None and not own:
+        # A monorepo: the auth config usually lives in the app, the schema in a shared package.
+        calls = [(p, t) for p, t in _scan(folders[-1], read, skip=root)]
+        outside = {p for p, _ in calls}
+    return _Inputs(root, packages, declared, own, installed, calls, outside)
+
+
+def _folders_up(root: str) -> list[str]:
+    """The project folder and its parents up to the repository or workspace root (a `.git`, a
+    `pnpm-workspace.yaml`, or a package.json with `workspaces`), nearest first."""
+    folders = [root]
+    current = root
+    for _ in range(_PARENT_LEVELS):
+        if _is_workspace_root(current):
+            return folders
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+        folders.append(current)
+    # No workspace marker above: only the project's own folder counts, so a stray package.json in a home folder
+    # does not switch the checks on.
+    return folders if _is_workspace_root(folders[-1]) else [root]
+
+
+def _is_workspace_root(folder: str) -> bool:
+    if os.path.exists(os.path.join(folder, ".git")) or os.path.isfile(os.path.join(folder, "pnpm-workspace.yaml")):
+        return True
+    text = _read_disk(os.path.join(folder, "package.json"))
+    return bool(text and '"workspaces"' in text)
+
+
+def _declared_version(package_text: str) -> str | None:
+    try:
+        data = json.loads(package_text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+        deps = data.get(section)
+        if isinstance(deps, dict) and isinstance(deps.get("better-auth"), str):
+            return deps["better-auth"]
+    return None
+
+
+_LOCK_PATTERNS = (
+    ("pnpm-lock.yaml", re.compile(r"[/\s'\"]better-auth@(\d+\.\d+\.\d+[\w.-]*)")),
+    ("bun.lock", re.compile(r'"better-auth@(\d+\.\d+\.\d+[\w.-]*)"')),
+    ("yarn.lock", re.compile(r'better-auth@[^\n]*:\n\s+version:? "?(\d+\.\d+\.\d+[\w.-]*)')),
+)
+
+
+def _installed_version(folders: list[str], read: Reader) -> str | None:
+    """The version node would load: node_modules/better-auth (nearest first), else the lockfile's."""
+    for folder in folders:
+        text = _read_disk(os.path.join(folder, "node_modules", "better-auth", "package.json"))
+        if text:
+            try:
+                version = json.loads(text).get("version")
+            except (ValueError, AttributeError):
+                version = None
+            if isinstance(version, str):
+                return version
+    for folder in folders:
+        lock = _read_disk(os.path.join(folder, "package-lock.json"))
+        if lock and "better-auth" in lock:
+            try:
+                version = json.loads(lock).get("packages", {}).get("node_modules/better-auth", {}).get("version")
+            except (ValueError, AttributeError):
+                version = None
+            if isinstance(version, str):
+                return version
+        for name, pattern in _LOCK_PATTERNS:
+            text = _read_disk(os.path.join(folder, name))
+            match = pattern.search(text) if text else None
+            if match:
+                return match.group(1)
+    return None
+
+
+def _call_files(root: str, model: Any, read: Reader) -> list[tuple[str, str]]:
+    found: dict[str, str] = {}
+    for path in getattr(model, "schema_files", []) or []:
+        text = read(path)
+        if text and has_call(text):
+            found[os.path.abspath(path)] = text
+    for path, text in _scan(root, read):
+        found.setdefault(path, text)
+    return sorted(found.items(), key=lambda item: _preference(root, item[0]))
+
+
+def _preference(root: str, path: str) -> tuple:
+    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    stem = os.path.splitext(relative)[0]
+    conventional = [os.path.splitext(c)[0] for c in _CONVENTIONAL]
+    rank = conventional.index(stem) if stem in conventional else len(conventional)
+    is_test = bool(re.search(r"(^|/)(__tests__|tests?|e2e)/|\.(test|spec)\.", relative))
+    return (is_test, rank, relative.count("/"), relative)
+
+
+_PREFILTER: dict[str, tuple[tuple[int, int], bool]] = {}
+
+
+def _scan(folder: str, read: Reader, skip: str | None = None) -> list[tuple[str, str]]:
+    """Files under ``folder`` mentioning ``betterAuth``, read through ``read``. Whether a file on disk mentions it
+    is remembered by its size and modification time, so a rescan after an edit reads only changed files."""
+    found: list[tuple[str, str]] = []
+    seen = 0
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
+                         and os.path.join(current, d) != skip)
+        for name in sorted(files):
+            if not name.endswith(_EXTENSIONS) or name.endswith(".d.ts"):
+                continue
+            seen += 1
+            if seen > _SCAN_LIMIT:
+                return found
+            path = os.path.join(current, name)
+            if _mentions_call(path):
+                text = read(path)
+                if text and has_call(text):
+                    found.append((path, text))
+    return found
+
+
+def _mentions_call(path: str) -> bool:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _PREFILTER.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    if stat.st_size > _MAX_BYTES:
+        result = False
+    else:
+        text = _read_disk(path)
+        result = bool(text and has_call(text))
+    if len(_PREFILTER) > 20000:
+        _PREFILTER.clear()
+    _PREFILTER[path] = (stamp, result)
+    return result
+
+
+def _schema_signature(schema: Any) -> tuple:
+    return tuple(sorted((t.key or t.name, tuple(c.key or c.name for c in t.columns.values()))
+                        for t in schema.tables.values()))
+
+
+# --- the setup -------------------------------------------------------------------------------------------------------
+
+def _build(model: Any, inputs: _Inputs) -> AuthSetup | None:
+    read_options: ReadOptions | None = None
+    config_path: str | None = None
+    for path, text in inputs.calls:
+        read_options = read_auth_call(path, text)
+        if read_options is not None:
+            config_path = path
+            break
+    looks_like_auth = _core_tables_present(model.schema)
+    if inputs.declared is not None and inputs.own_declaration:
+        detected_by = "package.json"
+    elif read_options is not None and config_path not in inputs.outside_root:
+        detected_by = "betterAuth() call"
+    elif looks_like_auth:
+        detected_by = "package.json" if inputs.declared is not None else "tables"
+    else:
+        return None
+    problems: list[Problem] = []
+    dialect = model.config.sql_dialect
+    if read_options is None:
+        read_options = ReadOptions()
+        plural = _plural_keys(model.schema)
+        read_options.use_plural = plural
+        if inputs.declared is not None or plural:
+            where = SourceRange(inputs.declared[0], 0, 0) if inputs.declared is not None else None
+            guessed = "usePlural true (the tables are exported under plural names)" if plural else "usePlural false"
+            problems.append(Problem(
+                UNRESOLVED, "no betterAuth({...}) call found in the project: Better Auth's defaults are assumed for "
+                f"the schema check (provider from the drizzle config, {guessed}, no plugins, default ids). Keep the "
+                "auth config in the project (e.g. src/lib/auth.ts) to have its options checked", where, "info"))
+    problems.extend(read_options.problems)
+    provider = read_options.provider or _DIALECT_PROVIDER.get(dialect, "pg")
+    version = inputs.installed or (inputs.declared[1] if inputs.declared else None)
+    options = AuthOptions(
+        version=version,  # an installed version, else the declared range (expected.py resolves it)
+        provider=provider,
+        use_plural=read_options.use_plural,
+        generate_id=read_options.generate_id,
+        rate_limit_storage=read_options.rate_limit_storage,
+        plugins=tuple(read_options.plugins),
+        plugin_options=tuple((p, tuple(sorted(o.items()))) for p, o in sorted(read_options.plugin_options.items())),
+        model_names=tuple(sorted(read_options.model_names.items())),
+        field_names=tuple(sorted((m, f, k) for m, fields in read_options.field_names.items()
+                                 for f, k in fields.items())),
+    )
+    setup = AuthSetup(
+        detected_by=detected_by,
+        config_path=config_path,
+        call_range=read_options.call_range,
+        version=version,
+        provider=provider,
+        use_plural=read_options.use_plural,
+        generate_id=read_options.generate_id,
+        rate_limit_storage=read_options.rate_limit_storage,
+        plugins=tuple(read_options.plugins),
+        plugin_options=dict(read_options.plugin_options),
+        model_names=dict(read_options.model_names),
+        field_names={m: dict(f) for m, f in read_options.field_names.items()},
+        options=options,
+        problems=problems,
+        additional_fields={m: dict(f) for m, f in read_options.additional_fields.items()},
+        schema_keys=dict(read_options.schema_keys),
+    )
+    setup.tables = _expected(options)
+    return setup
+
+
+def _expected(options: AuthOptions) -> tuple:
+    try:
+        from drizzle_lsp.better_auth.expected import expected_tables
+    except ImportError:  # the expected-schema data is not installed: nothing to compare against
+        return ()
+    return tuple(expected_tables(options))
+
+
+def _core_tables_present(schema: Any) -> bool:
+    """A table exported as a core model (singular or plural) carrying the keys only Better Auth's has."""
+    for table in schema.tables.values():
+        key = table.key or ""
+        wanted = _SIGNATURES.get(key) or (_SIGNATURES.get(key[:-1]) if key.endswith("s") else None)
+        if wanted and wanted <= {c.key for c in table.columns.values()}:
+            return True
+    return False
+
+
+def _plural_keys(schema: Any) -> bool:
+    keys = {t.key for t in schema.tables.values() if t.key}
+    plural = sum(1 for m in MODELS if m + "s" in keys)
+    singular = sum(1 for m in MODELS if m in keys)
+    return plural > singular
