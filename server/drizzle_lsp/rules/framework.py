@@ -70,6 +70,10 @@ class Fix:
     edits: tuple[TextEdit, ...] = ()
     applicability: Applicability = "safe"
     creations: tuple[FileCreation, ...] = ()
+    # A fix that cannot be written where it belongs (a split of a migration that is not the last one) is shown
+    # instead: ``preview`` holds the text, ``preview_reason`` says why it is not applied. Such a fix has no edits.
+    preview: str = ""
+    preview_reason: str = ""
 
     def __post_init__(self) -> None:
         # Rules naturally build lists; a frozen fix must hold tuples to stay hashable and shareable.
@@ -82,6 +86,10 @@ class Fix:
     def paths(self) -> set[str]:
         return {e.path for e in self.edits} | {c.path for c in self.creations}
 
+    @property
+    def is_preview(self) -> bool:
+        return bool(self.preview) and not self.edits and not self.creations
+
 
 @dataclass(slots=True)
 class Violation:
@@ -93,10 +101,17 @@ class Violation:
     fix: Fix | None = None
     related: list[tuple[SourceRange, str]] = field(default_factory=list)
     group: str = ""
+    # Other ways to resolve the finding, offered next to ``fix`` (the split of the whole migration next to a lock
+    # rule's one-statement edit). Attached after the rules ran, so rules keep returning a single fix.
+    extra_fixes: tuple[Fix, ...] = ()
 
     @property
     def path(self) -> str | None:
         return self.range.path if self.range else None
+
+    @property
+    def fixes(self) -> tuple[Fix, ...]:
+        return ((self.fix,) if self.fix is not None else ()) + tuple(self.extra_fixes)
 
     def sort_key(self) -> tuple:
         return (self.path or "", self.range.start if self.range else -1, self.rule, self.message)
