@@ -41,6 +41,16 @@ class AuthField:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthIndex:
+    """A table-level index Better Auth declares (``account (issuer, accountId)`` unique in 1.7.0 to 1.7.2)."""
+
+    fields: tuple[str, ...]  # logical field names, in index order
+    keys: tuple[str, ...]  # the same fields' JS keys (``fields`` renames applied)
+    unique: bool
+    name: str  # the name the generator writes (``<export key>_<keys>_idx`` or ``_uidx``, shortened past 63 bytes)
+
+
+@dataclass(frozen=True, slots=True)
 class AuthTable:
     """One Better Auth model as the schema must export it."""
 
@@ -50,6 +60,7 @@ class AuthTable:
     id_kind: str  # "text" (Better Auth generates ids) | "uuid" (database default) | "serial" (identity integer)
     fields: tuple[AuthField, ...] = ()
     plugin: str | None = None
+    indexes: tuple[AuthIndex, ...] = ()  # table-level indexes; single-field ones are AuthField.index
 
 
 @dataclass(slots=True)
