@@ -20,6 +20,7 @@ class AnalysisCache:
     migrations: dict[tuple[str, str], tuple[str, list[Statement]]] = field(default_factory=dict)
     snapshots: dict[str, tuple[bytes, Any]] = field(default_factory=dict)
     extractors: dict[tuple[str, str, str | None], Any] = field(default_factory=dict)
+    replays: dict[str, Any] = field(default_factory=dict)  # project root -> its last analysis.replay.Replay
 
     def parse_migration(self, text: str, path: str, dialect: str, parse: Callable[[str, str, str], list[Statement]]):
         key = (path, dialect)

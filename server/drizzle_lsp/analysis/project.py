@@ -130,6 +130,11 @@ def load_project(
         config = DrizzleConfig(path=location.config_path)
     root = location.root
     project = Project(root=root, config=config, problems=problems)
+    if config.sql_dialect == "sqlite":  # a wrangler file next to a SQLite project says it runs on Cloudflare D1
+        from drizzle_lsp.workspace.wrangler import find_d1_bindings
+
+        bindings = _guarded(problems, "reading the wrangler file", lambda: find_d1_bindings(root, reader.read))
+        config.d1_bindings = bindings or []
 
     settings_file = settings_path or getattr(location, "settings_path", None) or find_settings(root, None)
     settings = Settings()
@@ -150,7 +155,7 @@ def load_project(
     migrator = infer_migrator(config, root, getattr(settings, "migrator", None))
     analyzed = AnalyzedProject(project=project, settings=settings, migrator_mode=migrator, settings_path=settings_file)
     if project.migrations and project.migrations.migrations:
-        analyzed.replay = _guarded(problems, "replaying the migrations", lambda: _replay(project))
+        analyzed.replay = _guarded(problems, "replaying the migrations", lambda: _replay(project, cache))
     return analyzed
 
 
@@ -256,11 +261,16 @@ class LazySnapshots(Mapping):
         return len(self._paths)
 
 
-def _replay(project: Project):
+def _replay(project: Project, cache: AnalysisCache):
     from drizzle_lsp.analysis.replay import replay
 
     assert project.migrations is not None
-    result = replay([m for m in project.migrations.migrations if not m.missing], project.config.sql_dialect)
+    # The previous replay of this project (language server only): its unchanged prefix is taken over, so an edit
+    # in the last migration replays that file alone.
+    previous = cache.replays.pop(project.root, None)
+    result = replay([m for m in project.migrations.migrations if not m.missing], project.config.sql_dialect,
+                    previous=previous)
+    cache.replays[project.root] = result
     project.problems.extend(getattr(result, "problems", []))
     return result
 

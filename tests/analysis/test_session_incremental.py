@@ -1,0 +1,92 @@
+"""A long-lived ``Session`` (the language server's view) must report, after any sequence of edits, exactly what a
+fresh analysis of the same texts reports: the caches it keeps between edits (parsed files, the replay's unchanged
+prefix, rule results) may save work, never change a finding."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from drizzle_lsp.analysis.session import Session
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "tests" / "fixtures" / "corpus"
+CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "drizzle.config.ts").is_file())
+BREAKPOINT = "--> statement-breakpoint"
+
+
+def _fresh(root: Path, overrides: dict[str, str]) -> dict:
+    session = Session([str(root)])
+    for path, text in overrides.items():
+        session.set_document(path, text)
+    session.reload_all()
+    return session.findings
+
+
+def _assert_same(session: Session, root: Path, what: str) -> None:
+    fresh = _fresh(root, dict(session.overrides))
+    assert set(session.findings) == set(fresh), what
+    for path, findings in fresh.items():
+        assert session.findings[path] == findings, f"{what}: {os.path.relpath(path, root)} differs"
+
+
+def _edits(text: str, path: str) -> list[str]:
+    """Edits a user makes: drop the last statement (the end state changes), insert a new table and an index on it,
+    change one character in the middle (a literal or a name), empty the file."""
+    edits = []
+    if path.endswith(".sql"):
+        parts = text.split(BREAKPOINT)
+        if len(parts) > 1:
+            edits.append(BREAKPOINT.join(parts[:-1]))
+        edits.append(text + f'\n{BREAKPOINT}\nCREATE TABLE "probe_t" ("id" integer PRIMARY KEY, "v" text);'
+                            f'\n{BREAKPOINT}\nCREATE INDEX "probe_idx" ON "probe_t" ("v");\n')
+    else:
+        lines = text.splitlines(keepends=True)
+        middle = [i for i, line in enumerate(lines) if "(" in line and ":" in line]
+        if middle:
+            i = middle[len(middle) // 2]
+            edits.append("".join(lines[:i] + lines[i + 1:]))
+        edits.append(text + '\nexport const probeT = pgTable("probe_t", { id: integer().primaryKey() });\n')
+    at = len(text) // 2
+    if text and text[at].isalnum():
+        edits.append(text[:at] + ("x" if text[at] != "x" else "y") + text[at + 1:])
+    edits.append("")
+    return edits
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_edits_give_the_findings_of_a_fresh_analysis(case: str, tmp_path: Path) -> None:
+    root = tmp_path / case
+    shutil.copytree(CORPUS / case, root)
+    session = Session([str(root)])
+    session.reload_all()
+    _assert_same(session, root, "first index")
+    files = sorted(str(p) for p in root.rglob("*") if p.suffix in (".sql", ".ts") and p.name != "drizzle.config.ts")
+    for path in files:
+        original = Path(path).read_text()
+        for number, text in enumerate(_edits(original, path)):
+            session.set_document(path, text)
+            session.refresh({path})
+            _assert_same(session, root, f"edit {number} of {os.path.relpath(path, root)}")
+        session.set_document(path, None)  # closed unsaved: back to the disk's text
+        session.refresh({path})
+        _assert_same(session, root, f"after closing {os.path.relpath(path, root)}")
+
+
+def test_an_edit_in_an_early_migration_is_seen_by_the_later_ones(tmp_path: Path) -> None:
+    """The replay's reused prefix ends at the edited file: dropping the CREATE TABLE of an early migration makes
+    the later statements on that table refer to a missing table."""
+    root = tmp_path / "saas"
+    shutil.copytree(REPO / "examples" / "saas", root, ignore=shutil.ignore_patterns("node_modules"))
+    session = Session([str(root)])
+    session.reload_all()
+    first = sorted((root / "drizzle").glob("0000_*.sql"))[0]
+    kept = [s for s in first.read_text().split(BREAKPOINT) if "CREATE TABLE" not in s or '"projects"' not in s]
+    session.set_document(str(first), BREAKPOINT.join(kept))
+    session.refresh({str(first)})
+    _assert_same(session, root, "early migration edited")
+    missing = [v for found in session.findings.values() for v in found if v.rule == "reference-to-missing-object"]
+    assert any('"projects"' in v.message for v in missing)
