@@ -10,6 +10,17 @@ from drizzle_lsp.model.schema import DatabaseSchema
 from drizzle_lsp.model.source import Problem, SourceRange
 
 
+@dataclass(frozen=True, slots=True)
+class D1Binding:
+    """A ``d1_databases`` entry of a wrangler file found with the project: the project's SQLite is Cloudflare D1."""
+
+    wrangler_path: str
+    binding: str | None
+    database_name: str | None
+    migrations_dir: str  # absolute; wrangler's default is ``migrations`` next to the wrangler file
+    range: SourceRange  # where the entry is written, for related information
+
+
 @dataclass(slots=True)
 class DrizzleConfig:
     """``drizzle.config.*`` read statically. Values that could not be resolved keep their documented default and
@@ -33,6 +44,9 @@ class DrizzleConfig:
     schema_filter: list[str] = field(default_factory=list)  # schemaFilter
     # dbCredentials as written: literals kept, process.env.X as {"env": "X"}, values computed in code as None
     db_credentials: dict[str, object] = field(default_factory=dict)
+    # D1 databases declared by a wrangler.toml / wrangler.json(c) in the project's folder or above it (not part of
+    # drizzle.config, but read with it: it decides whether the sqlite dialect means Cloudflare D1)
+    d1_bindings: list[D1Binding] = field(default_factory=list)
 
     @property
     def sql_dialect(self) -> str:
