@@ -51,6 +51,6 @@ def d1_evidence(analyzed) -> D1Evidence | None:
     name = os.path.relpath(binding.wrangler_path, project.root)
     label = f" `{binding.binding}`" if binding.binding else ""
     if applying:
-        return D1Evidence(f"{name} declares the D1 database{label} with `migrations_dir` = drizzle's out folder "
-                          "(wrangler d1 migrations apply runs these files)", binding.range)
+        return D1Evidence(f"{name} declares the D1 database{label}, whose `migrations_dir` is drizzle's out folder, "
+                          "so `wrangler d1 migrations apply` runs these files", binding.range)
     return D1Evidence(f"{name} declares the D1 database{label}", binding.range)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from drizzle_lsp.model import Operation, OpKind, Statement
+from drizzle_lsp.rules._support.d1 import d1_evidence
 from drizzle_lsp.rules._support.lock_context import where
-from drizzle_lsp.rules._support.transactions import MIGRATOR, transaction_map
+from drizzle_lsp.rules._support.transactions import MIGRATOR, split_step_boundary, transaction_map
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
 _CONTROLS = {"begin": "BEGIN", "commit": "COMMIT", "rollback": "ROLLBACK", "prepare": "PREPARE TRANSACTION"}
@@ -36,6 +37,12 @@ class TransactionControlInMigration(Rule):
     The `COMMIT;--> statement-breakpoint` placed before `CREATE INDEX CONCURRENTLY` is the known workaround for
     drizzle's transaction (see `concurrent-index-in-transaction`); this rule reports its cost.
 
+    On SQLite it is worse: drizzle's SQLite migrators open a transaction too, and SQLite refuses a nested `BEGIN`
+    ("cannot start a transaction within a transaction"), so the run fails; after an early `COMMIT` or `ROLLBACK`
+    the migrator's own closing `COMMIT` fails ("cannot commit - no transaction is active") although the statements
+    ran. On Cloudflare D1 `BEGIN TRANSACTION` is rejected outright: every D1 query or batch already is a transaction
+    and a migration file is applied as one.
+
     ## Example
     ```sql
     -- 0000_init.sql
@@ -60,13 +67,19 @@ class TransactionControlInMigration(Rule):
     name = "transaction-control-in-migration"
     group = "migrator"
     severity = "warning"
-    dialects = ("postgresql",)
+    dialects = ("postgresql", "sqlite")  # MySQL commits at every DDL statement anyway: the migrator's transaction
+    # protects nothing there that a BEGIN or COMMIT could break
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
         if (op is None or op.kind is not OpKind.TRANSACTION or ctx.parent_op is not None or ctx.statement is None
                 or op.transaction not in _CONTROLS or ctx.migrator not in ("transaction", "per-file")):
             return
+        if ctx.dialect == "sqlite":
+            yield from self._sqlite(ctx, op)
+            return
+        if ctx.statement.index in split_step_boundary(ctx.migration):
+            return  # the split fix's step boundary: its cost was stated in the fix's title and in the file's comment
         tmap = transaction_map(ctx)
         ref = tmap.ref(ctx.statement)
         if ref is None:
@@ -103,6 +116,28 @@ class TransactionControlInMigration(Rule):
             elif batch and _is_last(ctx):
                 message += "; the later pending migrations also run outside any transaction"
         yield self.violation(message, op.range, help=_HELP)
+
+    def _sqlite(self, ctx: MigrationContext, op: Operation) -> Iterable[Violation]:
+        keyword = _CONTROLS[op.transaction or ""]
+        evidence = d1_evidence(ctx.project)
+        if evidence is not None:
+            yield self.violation(
+                f"D1 rejects {keyword} in a migration: each migration file already runs as one implicit transaction "
+                f"(D1: {evidence.reason})", op.range,
+                help="Remove it: D1 applies the whole file atomically, and `wrangler d1 migrations apply` records it "
+                     "in d1_migrations in the same call.")
+            return
+        if op.transaction == "begin":
+            message = ("BEGIN inside the transaction drizzle's SQLite migrator already opened fails with \"cannot "
+                       "start a transaction within a transaction\": the migration run stops and is rolled back")
+        else:
+            undoes = ("commits everything applied so far in the run" if op.transaction == "commit"
+                      else "silently undoes everything applied so far in the run")
+            message = (f"{keyword} {undoes} and ends the migrator's transaction: the statements after it run without "
+                       "one, and the migrator's own closing COMMIT then fails with \"cannot commit - no transaction is "
+                       "active\", so the run reports an error for a migration that was (partly) applied")
+        yield self.violation(message, op.range, help="Remove it: the migrator already applies the migration inside "
+                                                      "a transaction.")
 
     def _begin(self, ctx: MigrationContext, tmap, ref) -> str:
         if ref.block == MIGRATOR:

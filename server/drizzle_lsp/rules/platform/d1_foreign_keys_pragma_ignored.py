@@ -175,7 +175,7 @@ class D1ForeignKeysPragmaIgnored(Rule):
             parts.append("fails with \"FOREIGN KEY constraint failed\" as soon as " + ", ".join(
                 f"`{c.table.name}` (ON DELETE {c.action.upper()})" for c in blocking) + " holds rows")
         return (f"on D1 this rebuild of `{table}` runs DROP TABLE `{table}` with foreign keys enforced (D1 ignores "
-                f"`PRAGMA foreign_keys=OFF`), so it " + "; it ".join(parts) + f" (D1 because {reason})")
+                f"`PRAGMA foreign_keys=OFF`), so it " + "; it ".join(parts) + f" (D1: {reason})")
 
     def _related(self, migration: Migration, drop: Operation, evidence) -> list:
         related = []
