@@ -36,7 +36,21 @@ def describe_finding(violation: Any) -> str:
             block = doc.use_instead[0]
             lines += ["", "#### Use instead", f"```{block.lang}\n{block.code.rstrip()}\n```"]
         lines += ["", f"[Rule documentation: {violation.rule}]({rule_url(violation.rule)})"]
+    lines += _split_lines(violation)
     return "\n".join(lines)
+
+
+def _split_lines(violation: Any) -> list[str]:
+    """The split of the migration, when one is offered: its title (which states the cost of its COMMITs), or, when it
+    cannot be applied, the steps themselves, since the hover is the one place every editor can show them."""
+    lines: list[str] = []
+    for fix in getattr(violation, "extra_fixes", ()):
+        if fix.is_preview:
+            lines += ["", f"#### {fix.title}", f"Not applied: {fix.preview_reason}",
+                      f"```sql\n{fix.preview.rstrip()}\n```"]
+        else:
+            lines += ["", f"#### Quick fix: {fix.title}"]
+    return lines
 
 
 def find_operation(analyzed: Any, path: str, offset: int) -> tuple[Migration, Operation] | None:

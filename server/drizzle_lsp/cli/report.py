@@ -43,7 +43,9 @@ def print_report(findings: list[Violation], workspace, args: argparse.Namespace,
 
 
 def print_fix_report(report, args: argparse.Namespace, *, stream) -> None:
-    if not report.applied and not report.skipped:
+    previews = getattr(report, "previews", [])
+    extra_skipped = getattr(report, "extra_skipped", [])
+    if not report.applied and not report.skipped and not previews and not extra_skipped:
         stream.write("No fixes to apply.\n")
         return
     files = sorted(set(report.changed_files) | set(report.created_files))
@@ -54,6 +56,12 @@ def print_fix_report(report, args: argparse.Namespace, *, stream) -> None:
     for path in report.created_files:
         stream.write(f"  created {display_path(path)}\n")
     for finding in report.applied:
-        stream.write(f"  - [{finding.rule}] {finding.fix.title}\n")
+        stream.write(f"  - [{finding.rule}] {report.fix_of(finding).title}\n")
     for finding, why in report.skipped:
-        stream.write(f"  not applied: [{finding.rule}] {finding.fix.title}: {why}\n")
+        stream.write(f"  not applied: [{finding.rule}] {report.fix_of(finding).title}: {why}\n")
+    for finding, fix, why in extra_skipped:
+        stream.write(f"  not applied: [{finding.rule}] {fix.title}: {why}\n")
+    for finding, fix in previews:
+        # A split that cannot be written where it belongs is shown, so it can still be applied by hand.
+        stream.write(f"  not applied: [{finding.rule}] {fix.title}: {fix.preview_reason}\n")
+        stream.write("".join(f"    {line}\n" if line else "\n" for line in fix.preview.splitlines()))

@@ -1,4 +1,13 @@
-"""Code actions: the rule's own fix, disable for this line or file, show the rule's page, and fix-all.
+"""Code actions: the rule's own fix, the split of the whole migration, disable for this line or file, show the rule's
+page, and fix-all.
+
+A split is one ``WorkspaceEdit`` whose ``documentChanges`` create the new migration files and snapshots and edit the
+migration, its snapshot and the journal, each edit carrying the version of the open document it was computed for, so
+the editor applies it as one change it can undo, or refuses it when a document moved on. A split that cannot be
+written (the migration is not the last one) is offered as a preview: LSP has no request that opens an untitled
+document with given content (``window/showDocument`` only opens a URI the client can already read), so the preview is
+shown in the finding's hover, and the action runs a command that returns the text (for a client or extension to open
+in an untitled editor) and tells the user why it was not applied.
 
 Fix edits come from the diagnostic's ``data`` (computed with the finding), carry the document version they were
 computed for (the client refuses them if the text moved on), and never touch a file outside the workspace.
@@ -15,6 +24,7 @@ from drizzle_lsp.lsp.convert import LineIndex, path_to_uri, uri_to_path
 from drizzle_lsp.lsp.diagnostics import to_diagnostics
 
 FIX_ALL_KIND = "source.fixAll.drizzle-lsp"
+SHOW_SPLIT_PREVIEW = "drizzle-lsp.showSplitPreview"
 _COMMENT = {".sql": "--", ".ts": "//", ".mts": "//", ".tsx": "//", ".js": "//", ".mjs": "//", ".toml": "#"}
 
 
@@ -34,6 +44,7 @@ def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
         found = [v for v in session.findings.get(path, []) if v.range and v.range.start <= end and v.range.end >= start]
         diagnostics = to_diagnostics(found, text, ls.encoding, ls.versions.get(path), ls)
     actions: list[types.CodeAction] = []
+    offered: list[Any] = []
     for diagnostic in diagnostics:
         data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
         rule = data.get("rule") or (str(diagnostic.code) if diagnostic.code else None)
@@ -48,6 +59,13 @@ def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
                     is_preferred=fix["applicability"] == "safe",
                     edit=edit,
                 ))
+        for fix_object in _extra_fixes(ls, path, data):
+            if fix_object in offered:
+                continue  # one split serves every finding of its migration: offer it once per request
+            offered.append(fix_object)
+            action = _extra_fix_action(ls, path, diagnostic, data, fix_object)
+            if action is not None:
+                actions.append(action)
         if rule and rule not in ("syntax-error", "internal-error"):
             actions.extend(_disable_actions(ls, path, text, diagnostic, rule))
             actions.append(types.CodeAction(
@@ -161,3 +179,83 @@ def _fix_all(ls, path: str, text: str) -> types.CodeAction | None:
     if edit is None:
         return None
     return types.CodeAction(title=f"drizzle-lsp: fix all safe problems ({len(fixes)})", kind=FIX_ALL_KIND, edit=edit)
+
+
+def _extra_fixes(ls, path: str, data: dict) -> list[Any]:
+    """The extra fixes (splits) of the finding a diagnostic came from, taken from the findings the server holds."""
+    at, rule = data.get("at"), data.get("rule")
+    if not data.get("extraFixes") or not isinstance(at, list) or len(at) != 2:
+        return []
+    for violation in ls.session.findings.get(path, []):
+        if violation.rule == rule and violation.range and [violation.range.start, violation.range.end] == at:
+            return list(violation.extra_fixes)
+    return []  # the finding is gone since the diagnostic was published: offer nothing stale
+
+
+def _extra_fix_action(ls, path: str, diagnostic: types.Diagnostic, data: dict, fix) -> types.CodeAction | None:
+    if fix.is_preview:
+        return types.CodeAction(
+            title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+            command=types.Command(title=fix.title, command=SHOW_SPLIT_PREVIEW,
+                                  arguments=[path_to_uri(path), data.get("rule"), data.get("at")]),
+        )
+    edit = fix_workspace_edit(ls, fix)
+    if edit is None:
+        return None
+    return types.CodeAction(
+        title=fix.title + (" (review: changes behaviour)" if fix.applicability == "unsafe" else ""),
+        kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic], is_preferred=False, edit=edit,
+    )
+
+
+def fix_workspace_edit(ls, fix) -> types.WorkspaceEdit | None:
+    """A core ``Fix`` with file creations as one ``WorkspaceEdit``: new files first, then the edits of existing files
+    (each with its open document's version, None for a file not open). None when the client cannot create files, a
+    path lies outside the workspace, or a file to create already exists: a split is applied whole or not at all."""
+    if any(not _inside_workspace(ls, p) for p in fix.paths):
+        return None
+    changes: list[Any] = []
+    if fix.creations:
+        workspace = ls.client_capabilities.workspace
+        edit_caps = workspace.workspace_edit if workspace else None
+        operations = edit_caps.resource_operations if edit_caps else None
+        if not operations or types.ResourceOperationKind.Create not in operations:
+            return None
+        for creation in fix.creations:
+            if os.path.exists(creation.path) or creation.path in ls.versions:
+                return None
+            uri = path_to_uri(creation.path)
+            changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False,
+                                                                                     ignore_if_exists=False)))
+            changes.append(types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=[types.TextEdit(range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                                      new_text=creation.text)],
+            ))
+    by_path: dict[str, list[Any]] = {}
+    for edit in fix.edits:
+        by_path.setdefault(edit.path, []).append(edit)
+    for edit_path, edits in by_path.items():
+        index = LineIndex(ls.document_text(edit_path) or "", ls.encoding)
+        changes.append(types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=path_to_uri(edit_path),
+                                                                        version=ls.versions.get(edit_path)),
+            edits=[types.TextEdit(range=index.range(e.start, e.end), new_text=e.new_text) for e in edits],
+        ))
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def show_split_preview(ls, args: list[Any]) -> dict | None:
+    """The preview of a split that was not applied: returned to the caller and explained to the user."""
+    if len(args) == 1 and isinstance(args[0], list):
+        args = args[0]
+    if len(args) < 3 or not isinstance(args[0], str):
+        return None
+    path = uri_to_path(args[0])
+    fixes = [f for f in _extra_fixes(ls, path, {"rule": args[1], "at": args[2], "extraFixes": True}) if f.is_preview]
+    if not fixes:
+        return None
+    fix = fixes[0]
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info,
+                                                   message=f"{fix.title}: not applied. {fix.preview_reason}"))
+    return {"title": fix.title, "reason": fix.preview_reason, "text": fix.preview, "languageId": "sql"}

@@ -55,6 +55,13 @@ def to_diagnostics(violations: list[Any], text: str, encoding: str, version: int
 
 def _data(violation: Any, index_for, version: int | None, ls: Any) -> dict:
     data: dict = {"rule": violation.rule}
+    extra = getattr(violation, "extra_fixes", ())
+    if extra and violation.range is not None:
+        # A split spans several files and whole snapshots: only its title travels here, and the code action takes the
+        # fix from the findings the server already holds (found again by rule and offsets), never by re-linting.
+        data["at"] = [violation.range.start, violation.range.end]
+        data["extraFixes"] = [{"title": f.title, "applicability": f.applicability, "preview": f.is_preview}
+                              for f in extra]
     fix = violation.fix
     if fix is None:
         return data

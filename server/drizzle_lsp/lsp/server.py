@@ -425,6 +425,11 @@ async def on_code_action(ls: DrizzleLanguageServer, params: types.CodeActionPara
         return []
 
 
+@server.command(actions.SHOW_SPLIT_PREVIEW)
+async def show_split_preview(ls: DrizzleLanguageServer, *args):
+    return actions.show_split_preview(ls, list(args))
+
+
 @server.command(SHOW_DOCUMENTATION)
 async def show_documentation(ls: DrizzleLanguageServer, *args):
     from drizzle_lsp.analysis.describe import rule_url

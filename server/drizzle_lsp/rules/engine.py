@@ -7,6 +7,7 @@ a crash), and suppression comments. Rules only look at the model.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -125,7 +126,20 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
         if v.range is None or not path_is_excluded(v.range.path, project.root, settings)
     ]
     kept = selection.apply_severity(kept)
-    return _apply_suppressions(workspace, project, kept, registry, selection)
+    found = _apply_suppressions(workspace, project, kept, registry, selection)
+    _offer_splits(analyzed, found, getattr(workspace, "file_text", None))
+    return found
+
+
+def _offer_splits(analyzed: Any, findings: list[Violation], file_text) -> None:
+    """The split of a whole migration rides on the lock findings it resolves (``fixes.split``), next to their own
+    fixes. Computed after suppression, so a suppressed finding never costs a plan."""
+    try:
+        from drizzle_lsp.fixes.split.attach import attach_splits
+
+        attach_splits(analyzed, findings, file_text)
+    except Exception:  # an extra fix must never cost the findings themselves
+        logging.getLogger(__name__).exception("offering the split of a migration failed")
 
 
 class _Runner:

@@ -30,6 +30,7 @@ from drizzle_lsp.fixes.split.plan import NO_TRANSACTION_MARKER, SplitPlan, Split
 from drizzle_lsp.fixes.split.snapshot_steps import intermediate_snapshots
 from drizzle_lsp.model import Migration
 from drizzle_lsp.model.project import MigrationsFolder
+from drizzle_lsp.rules._support.transactions import SPLIT_STEP_MARKER
 from drizzle_lsp.rules.framework import FileCreation, Fix, TextEdit
 
 BREAKPOINT = "--> statement-breakpoint"
@@ -81,17 +82,26 @@ class _CannotPlace(Exception):
 def fix_title(plan: SplitPlan, migrator: str) -> str:
     count = len(plan.steps)
     title = f"Split {plan.migration.tag} into {count} safe migrations"
-    if migrator == "transaction" and any(s.no_transaction for s in plan.steps[1:]):
-        title += (" (the concurrent step starts with COMMIT to leave drizzle's migration transaction: "
+    if migrator == "transaction":
+        title += (" (each new step starts with COMMIT to leave drizzle's one migration transaction: "
                   f"{COMMIT_COST})")
     return title
 
 
 def render_step(step: SplitStep, *, migrator: str, first: bool = False) -> str:
-    """A step as a migration file: the marker and the comments first, statements joined by breakpoints."""
+    """A step as a migration file: the markers and the comments first, statements joined by breakpoints.
+
+    Under drizzle's transactional migrator every pending migration runs in one transaction, so a later step would
+    still share it with the step before (the VALIDATE under the ADD's lock, the concurrent build refused with 25001).
+    A later step therefore starts with ``COMMIT;``, and a step that can run in a transaction then opens its own with
+    ``BEGIN;`` (drizzle's closing COMMIT, or the next step's, ends it), so each step is atomic and runs after the
+    previous one committed. ``SPLIT_STEP_MARKER`` tells the transaction rules these statements are deliberate."""
     lines: list[str] = []
     if step.no_transaction:
         lines.append(NO_TRANSACTION_MARKER)
+    boundary = not first and migrator == "transaction"
+    if boundary:
+        lines.append(SPLIT_STEP_MARKER)
     if not first:
         lines.append(f"-- {step.title}")
     lines.extend(f"-- {note}" for note in step.notes)
@@ -99,10 +109,12 @@ def render_step(step: SplitStep, *, migrator: str, first: bool = False) -> str:
         lines.append("-- Backfill in batches: run this UPDATE again until it reports 0 rows changed. drizzle's migrator "
                      "runs it once; rows left over are finished by hand before the next step.")
     statements = [s.strip() for s in step.statements if s.strip()]
-    if step.no_transaction and migrator == "transaction":
-        lines.append(f"-- COMMIT ends drizzle's migration transaction so the next statement can run: {COMMIT_COST}.")
-        statements.insert(0, "COMMIT;")
-    body = f"{BREAKPOINT}\n".join(s if s.endswith(";") else s + ";" for s in statements)
+    statements = [s if s.endswith(";") else s + ";" for s in statements]
+    if boundary:
+        lines.append(f"-- COMMIT ends drizzle's migration transaction so this step runs after the previous one "
+                     f"committed: {COMMIT_COST}.")
+        statements[:0] = ["COMMIT;"] if step.no_transaction else ["COMMIT;", "BEGIN;"]
+    body = f"{BREAKPOINT}\n".join(statements)
     return "\n".join(lines + [body]) + "\n"
 
 

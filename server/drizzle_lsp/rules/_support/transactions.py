@@ -30,6 +30,9 @@ from drizzle_lsp.sql.splitter import split_chunks
 
 TRANSACTION = "transaction"
 PER_FILE = "per-file"
+# Leads a migration step written by the split fix for drizzle's transactional migrator: the COMMIT (and BEGIN) at its
+# head are the step boundary the fix's title explained, not a statement to report.
+SPLIT_STEP_MARKER = "-- drizzle-lsp: split step"
 NO_TRANSACTION = "no-transaction"
 
 # Who opened the transaction block a statement runs in ("" when it runs on its own).
@@ -183,6 +186,26 @@ def _chunks(migration: Migration):
     return chunk_of, {chunk for chunk, count in counts.items() if count > 1}
 
 
+def split_step_boundary(migration: Migration) -> set[int]:
+    """Indexes of the statements that form a split step's boundary: the COMMIT/BEGIN at the head of a migration whose
+    leading comments carry ``SPLIT_STEP_MARKER``."""
+    text = migration.text
+    head = text[:migration.statements[0].range.start] if migration.statements else text
+    first_lines = [line.strip() for line in text.splitlines()[:40]]
+    if SPLIT_STEP_MARKER not in head and SPLIT_STEP_MARKER not in first_lines:
+        return set()
+    boundary: set[int] = set()
+    for statement in migration.statements:
+        control = _transaction_control(statement)
+        if control in ("commit", "begin") and len(statement.operations) == 1:
+            boundary.add(statement.index)
+            continue
+        if all(op.kind is OpKind.COMMENT for op in statement.operations) and statement.error is None:
+            continue
+        break
+    return boundary
+
+
 def _transaction_control(statement: Statement) -> str | None:
     for op in statement.operations:
         if op.kind is OpKind.TRANSACTION:
@@ -234,6 +257,7 @@ def operations_later_in_transaction(ctx) -> Iterator[tuple[StatementRef, Operati
 
 
 __all__ = [
+    "SPLIT_STEP_MARKER", "split_step_boundary",
     "EXPLICIT", "IMPLICIT", "MIGRATOR", "NO_TRANSACTION", "PER_FILE", "TRANSACTION", "StatementRef", "TransactionMap",
     "operations_later_in_transaction", "transaction_map",
 ]
