@@ -93,19 +93,31 @@ def key_columns(table: Table | None) -> list[str]:
     return [name for name, column in table.columns.items() if column.primary_key]
 
 
+def _row_key(table: Table | None) -> tuple[str, str]:
+    """(what the outer statement compares, what the inner SELECT returns)."""
+    keys = key_columns(table)
+    if len(keys) == 1:
+        return quoted(keys[0]), quoted(keys[0])
+    if keys:
+        columns = ", ".join(quoted(k) for k in keys)
+        return f"({columns})", columns
+    # Without a key the physical row address still picks each row once per batch; a row moved by a concurrent update
+    # is simply found again by the next repetition.
+    return "ctid", "ctid"
+
+
 def batched_update(schema: str | None, table: Table | None, table_name: str, assignments: str, pending: str) -> str:
     """``UPDATE … SET assignments`` for at most ``BATCH_SIZE`` rows matching ``pending``; repeated until it changes
     no row. ``pending`` must stop matching a row once the assignment ran, or the repetition never ends."""
     label = table_label(schema, table_name)
-    keys = key_columns(table)
-    if len(keys) == 1:
-        key = quoted(keys[0])
-    elif keys:
-        key = "(" + ", ".join(quoted(k) for k in keys) + ")"
-    else:
-        # Without a key the physical row address still picks each row once per batch; rows moved by concurrent
-        # updates are simply found again by the next repetition.
-        key = "ctid"
-    select = key[1:-1] if key.startswith("(") else key
+    key, select = _row_key(table)
     return (f"UPDATE {label} SET {assignments} WHERE {key} IN "
             f"(SELECT {select} FROM {label} WHERE {pending} LIMIT {BATCH_SIZE});")
+
+
+def batched_delete(schema: str | None, table: Table | None, table_name: str, condition: str) -> str:
+    """``DELETE`` of at most ``BATCH_SIZE`` rows matching ``condition``; repeated until it deletes no row."""
+    label = table_label(schema, table_name)
+    key, select = _row_key(table)
+    return (f"DELETE FROM {label} WHERE {key} IN "
+            f"(SELECT {select} FROM {label} WHERE {condition} LIMIT {BATCH_SIZE});")
