@@ -239,25 +239,26 @@ def _features(options: AuthOptions) -> list[str]:
     wanted = []
     if options.rate_limit_storage == "database":
         wanted.append("rateLimit:database")
+    teams = _option_enabled(dict(dict(options.plugin_options).get("organization", ())).get("teams"))
     for plugin in options.plugins:
         if plugin in KNOWN_PLUGINS and plugin not in wanted:
             wanted.append(plugin)
-    plugin_options = dict(options.plugin_options)
-    if "organization" in wanted and _option_enabled(dict(plugin_options.get("organization", ())).get("teams")):
-        wanted.append("organization:teams")
+            # right after organization itself: its fields come before those of the plugins listed after it
+            if plugin == "organization" and teams:
+                wanted.append("organization:teams")
     return wanted
 
 
-_Merged = dict[str, tuple[str | None, dict[str, Any], list[dict[str, Any]]]]
+# logical model -> (the plugin that adds it, {logical field -> (plugin, description, feature)}, table-level indexes)
+_Merged = dict[str, tuple[str | None, dict[str, tuple[str | None, dict[str, Any], str | None]], list[dict[str, Any]]]]
 
 
 def _merged_models(options: AuthOptions) -> tuple[_Description, _Merged]:
-    """Logical model -> (the plugin that adds it, {logical field -> (plugin, description)}, table-level indexes), in
-    generator order."""
+    """The models and fields ``options`` imply, in the order the generator writes them."""
     description = _description_for(options.version)
     newest = _descriptions()[0]
     models: _Merged = {
-        name: (None, {f: (None, spec) for f, spec in model["fields"].items()}, list(model.get("indexes", ())))
+        name: (None, {f: (None, spec, None) for f, spec in model["fields"].items()}, list(model.get("indexes", ())))
         for name, model in description.models.items()
     }
     for feature in _features(options):
@@ -267,6 +268,7 @@ def _merged_models(options: AuthOptions) -> tuple[_Description, _Merged]:
         if spec is None:
             continue
         plugin = feature.split(":")[0] if not feature.startswith("rateLimit") else None
+        own = {None, feature, spec.get("requires")}
         for model_name, model in spec["models"].items():
             if model.get("new") and model_name not in models:
                 models[model_name] = (plugin, {}, [])
@@ -274,9 +276,26 @@ def _merged_models(options: AuthOptions) -> tuple[_Description, _Merged]:
                 continue
             fields = models[model_name][1]
             for field_name, field_spec in model["fields"].items():
-                fields.setdefault(field_name, (plugin, field_spec))
+                if field_name not in fields:
+                    _insert(fields, field_name, (plugin, field_spec, feature), field_spec.get("after"), own)
             models[model_name][2].extend(model.get("indexes", ()))
     return description, models
+
+
+def _insert(fields: dict, name: str, value: tuple, after: str | None, own: set) -> None:
+    """Put a feature's field where the generator does: after the field it follows in the feature's own dump, past
+    the fields that features applied before it appended there (Better Auth appends plugin fields in plugin order)."""
+    order = list(fields)
+    if after not in fields:
+        fields[name] = value
+        return
+    position = order.index(after) + 1
+    while position < len(order) and fields[order[position]][2] not in own:
+        position += 1
+    items = list(fields.items())
+    items.insert(position, (name, value))
+    fields.clear()
+    fields.update(items)
 
 
 def _build(options: AuthOptions) -> tuple[AuthTable, ...]:
@@ -295,8 +314,8 @@ def _build(options: AuthOptions) -> tuple[AuthTable, ...]:
     for model_name, (plugin, fields, table_indexes) in models.items():
         export_key = model_names.get(model_name, model_name) + ("s" if options.use_plural else "")
         built = []
-        keys = {name: field_names.get((model_name, name), spec.get("fieldName", name)) for name, (_, spec) in fields.items()}
-        for field_name, (field_plugin, spec) in fields.items():
+        keys = {name: field_names.get((model_name, name), spec.get("fieldName", name)) for name, (_, spec, _) in fields.items()}
+        for field_name, (field_plugin, spec, _feature) in fields.items():
             key = keys[field_name]
             reference = spec.get("references")
             field_type = spec["type"]
