@@ -78,6 +78,53 @@ def _same_family_difference(child: PgType, parent: PgType) -> KeyTypeVerdict | N
     return KeyTypeVerdict(False, "values are converted on every comparison and may not round-trip")
 
 
+# MySQL (InnoDB) wants the same integer type and signedness, the same decimal precision and scale, and string types
+# of one kind (lengths may differ); drizzle's `serial()` is `bigint unsigned`. Anything else is refused with
+# error 3780 ("Referencing column … and referenced column … in foreign key constraint … are incompatible").
+_MYSQL_INTEGERS = ("tinyint", "smallint", "mediumint", "int", "bigint")
+_MYSQL_STRINGS = (frozenset({"char", "varchar"}), frozenset({"binary", "varbinary"}))
+_MYSQL_REFUSED = "MySQL refuses to create the key (error 3780, the columns are incompatible), so the migration fails"
+
+
+def _mysql_type(text: str) -> tuple[str, bool, str]:
+    """(base, unsigned, arguments) of a MySQL column type as drizzle-kit writes it (``int unsigned``, ``serial``)."""
+    lowered = " ".join(text.lower().replace("`", "").split())
+    if lowered.startswith("serial"):
+        return "bigint", True, ""
+    base, _, rest = lowered.partition("(")
+    arguments = rest.partition(")")[0].replace(" ", "") if rest else ""
+    words = base.split()
+    base = words[0] if words else ""
+    if base == "integer":
+        base = "int"
+    if base in _MYSQL_INTEGERS:
+        arguments = ""  # a display width (int(11)) changes nothing about the stored values
+    return base, "unsigned" in lowered, arguments
+
+
+def compare_mysql_key_types(child_text: str, parent_text: str) -> KeyTypeVerdict | None:
+    child, parent = _mysql_type(child_text), _mysql_type(parent_text)
+    if child == parent:
+        return None
+    (base, unsigned, arguments), (parent_base, parent_unsigned, parent_arguments) = child, parent
+    if base == parent_base and base in ("char", "varchar", "binary", "varbinary"):
+        return None  # string lengths need not match
+    if any(base in kind and parent_base in kind for kind in _MYSQL_STRINGS):
+        return None
+    if base in _MYSQL_INTEGERS and parent_base in _MYSQL_INTEGERS and base == parent_base:
+        return KeyTypeVerdict(True, f"one is {'unsigned' if unsigned else 'signed'}, the other "
+                                    f"{'unsigned' if parent_unsigned else 'signed'}")
+    if base == parent_base and arguments != parent_arguments:
+        return KeyTypeVerdict(True, "their precision or scale differ")
+    return KeyTypeVerdict(True, "MySQL needs the same type on both sides")
+
+
+def _compare(dialect: str, child_text: str, parent_text: str) -> KeyTypeVerdict | None:
+    if dialect == "mysql":
+        return compare_mysql_key_types(child_text, parent_text)
+    return compare_key_types(child_text, parent_text)
+
+
 class ForeignKeyTypeMismatch(Rule):
     """A foreign-key column whose type differs from the column it references.
 
@@ -91,8 +138,13 @@ class ForeignKeyTypeMismatch(Rule):
     sequence). `text` and `varchar` compare alike, so `text` (or a longer `varchar`) referencing `varchar(n)` is
     fine; `varchar(n)` referencing `text` or a longer `varchar` is flagged, because longer keys can never be
     referenced. The TypeScript schema is the source of truth: its foreign keys are reported there; migrations report
-    only foreign keys the schema does not declare, judged on the schema left by the last migration. Only PostgreSQL
-    is checked.
+    only foreign keys the schema does not declare, judged on the schema left by the last migration.
+
+    On MySQL every difference is an error: InnoDB refuses a key whose columns differ in integer type or signedness
+    (`int` referencing drizzle's `serial()`, which is `bigint unsigned`, or a signed `bigint` referencing it), in
+    decimal precision or scale, or in kind of type (error 3780); only string lengths may differ. SQLite is not
+    checked: it converts a value to the key column's affinity before looking it up, so the key works whatever the
+    declared types.
 
     ## Why is this bad?
     A key that cannot be created fails the migration, and with drizzle's transactional migrator every other pending
@@ -143,14 +195,14 @@ class ForeignKeyTypeMismatch(Rule):
     group = "indexes"
     severity = "warning"
     has_fix = True
-    dialects = ("postgresql",)
+    dialects = ("postgresql", "mysql")
     target = "schema+migration"
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         for fk in ctx.table.foreign_keys.values():
             pairs = _mismatches(ctx.schema, ctx.table, fk)
             if pairs:
-                yield self._violation(ctx.table, fk, pairs, _ts_fix(ctx, pairs))
+                yield self._violation(ctx.table, fk, pairs, _ts_fix(ctx, pairs), ctx.dialect)
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         side = sql_side(ctx)
@@ -159,13 +211,14 @@ class ForeignKeyTypeMismatch(Rule):
         for table, fk in side.foreign_keys():
             pairs = _mismatches(side.final, table, fk)
             if pairs:
-                yield self._violation(table, fk, pairs, _sql_fix(ctx, pairs))
+                yield self._violation(table, fk, pairs, _sql_fix(ctx, pairs), ctx.dialect)
 
-    def _violation(self, table: Table, fk: ForeignKey, pairs: list[_Pair], fix: Fix | None) -> Violation:
+    def _violation(self, table: Table, fk: ForeignKey, pairs: list[_Pair], fix: Fix | None,
+                   dialect: str = "postgresql") -> Violation:
         first = pairs[0]
         refused = any(p.verdict.refused for p in pairs)
-        consequence = ("PostgreSQL refuses to create the key (42804), so the migration fails" if refused
-                       else first.verdict.reason)
+        consequence = ((_MYSQL_REFUSED if dialect == "mysql" else "PostgreSQL refuses to create the key (42804), so the migration "
+                        "fails") if refused else first.verdict.reason)
         if refused:
             first = next(p for p in pairs if p.verdict.refused)
         message = (f'foreign key "{fk.name}": "{table.name}"."{first.column.name}" is {_spelled(first.column)} but '
@@ -173,7 +226,7 @@ class ForeignKeyTypeMismatch(Rule):
                    f"{consequence}")
         if refused and first.verdict.reason:
             message += f" ({first.verdict.reason})"
-        wanted = ", ".join(f'"{p.column.name}" {_plain_type(p.target.type)}' for p in pairs)
+        wanted = ", ".join(f'"{p.column.name}" {_plain_type(p.target.type, dialect)}' for p in pairs)
         help = f"Give the referencing column{'s' if len(pairs) > 1 else ''} the key's type: {wanted}."
         related = [(p.target.range, f'referenced column "{p.target_table.name}"."{p.target.name}"')
                    for p in pairs if p.target.range is not None]
@@ -198,7 +251,7 @@ def _mismatches(schema: DatabaseSchema, table: Table, fk: ForeignKey) -> list[_P
         column, target = table.columns.get(own_name), target_table.columns.get(target_name)
         if column is None or target is None:
             continue
-        verdict = compare_key_types(column.type, target.type)
+        verdict = _compare(schema.dialect, column.type, target.type)
         if verdict is not None:
             pairs.append(_Pair(column, target_table, target, verdict))
     return pairs
@@ -208,7 +261,9 @@ def _spelled(column: Column) -> str:
     return f"`{column.type}`"
 
 
-def _plain_type(type_text: str) -> str:
+def _plain_type(type_text: str, dialect: str = "postgresql") -> str:
+    if dialect == "mysql":
+        return "bigint unsigned" if type_text.strip().lower() == "serial" else type_text
     return _SERIAL_TO_PLAIN.get(type_text.strip().strip('"').lower(), type_text)
 
 
@@ -221,6 +276,8 @@ def _ts_fix(ctx: SchemaContext, pairs: list[_Pair]) -> Fix | None:
         own, theirs = builder_call(ctx, pair.column.type_range), builder_call(ctx, pair.target.type_range)
         if own is None or theirs is None:
             return None
+        if ctx.dialect == "mysql" and builder == "serial":
+            return None  # MySQL's serial is bigint unsigned: the builder needs options the fix does not write
         builder = _SERIAL_TO_PLAIN.get(builder, builder)
         renamed = rename_builder(own, builder, ctx.dialect) if own.local_name != builder else []
         if renamed is None:
@@ -246,5 +303,5 @@ def _sql_fix(ctx: MigrationContext, pairs: list[_Pair]) -> Fix | None:
         if rng is None or rng.path != latest.sql_path or parse_type(latest.text[rng.start:rng.end]) != parse_type(
                 pair.column.type):
             return None  # the column was created in a migration that has probably run: change it in a new one
-        edits.append(TextEdit.replace(rng, _plain_type(pair.target.type)))
+        edits.append(TextEdit.replace(rng, _plain_type(pair.target.type, ctx.dialect)))
     return Fix("Use the referenced column's type", edits, "suggestion")

@@ -28,6 +28,11 @@ class MissingPrimaryKey(Rule):
     statements then fail on the published table. drizzle's relational queries and most admin tools also expect one.
     A join table is best keyed by its two foreign keys, which also indexes them.
 
+    On MySQL, servers with `sql_require_primary_key` on (PlanetScale, Group Replication, many managed offers) refuse
+    to create the table, and row-based replication finds each updated or deleted row by scanning the whole table on
+    the replica. On SQLite only the hidden `rowid` tells duplicates apart, and `VACUUM` may renumber it when no
+    `INTEGER PRIMARY KEY` column aliases it.
+
     ## Example
     ```ts
     import { pgTable, integer, text } from "drizzle-orm/pg-core";
@@ -57,7 +62,7 @@ class MissingPrimaryKey(Rule):
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         if not has_primary_key(ctx.table):
-            yield self.violation(_message(ctx.table), ctx.table.name_range or ctx.table.range,
+            yield self.violation(_message(ctx.table, ctx.dialect), ctx.table.name_range or ctx.table.range,
                                  help=_help(ctx.table, sql=False))
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
@@ -66,7 +71,7 @@ class MissingPrimaryKey(Rule):
             return
         for table in side.sql_only_tables():
             if not has_primary_key(table):
-                yield self.violation(_message(table), table.name_range or table.range, help=_help(table, sql=True))
+                yield self.violation(_message(table, ctx.dialect), table.name_range or table.range, help=_help(table, sql=True))
 
 
 def _label(table: Table) -> str:
@@ -75,7 +80,18 @@ def _label(table: Table) -> str:
     return f'"{table.name}"'
 
 
-def _message(table: Table) -> str:
+def _message(table: Table, dialect: str = "postgresql") -> str:
+    why = {
+        "mysql": "MySQL servers with sql_require_primary_key (PlanetScale, Group Replication) refuse to create it, and "
+                 "row-based replication scans the whole table on the replica for each row updated or deleted",
+        "sqlite": "only SQLite's hidden rowid tells them apart, and VACUUM may renumber it",
+    }.get(dialect)
+    if why is None:
+        return _postgres_message(table)
+    return f"table {_label(table)} has no primary key: duplicate rows cannot be told apart; {why}"
+
+
+def _postgres_message(table: Table) -> str:
     return (f"table {_label(table)} has no primary key: duplicate rows cannot be told apart, and logical replication "
             "cannot replicate its updates and deletes")
 
