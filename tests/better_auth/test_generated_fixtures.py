@@ -64,11 +64,11 @@ def case(request):
     assert [Path(f).name for f in project.schema_files] == ["auth-schema.ts"]
     package = json.loads((root / "package.json").read_text())
     assert "better-auth" in package["dependencies"]
-    return request.param, project, CASE_OPTIONS[request.param]
+    return request.param, project, CASE_OPTIONS[request.param], workspace.projects[0]
 
 
 def test_typescript_reading_equals_drizzle_kit_snapshot(case):
-    name, project, _ = case
+    name, project, _, _ = case
     (snapshot,) = glob.glob(str(FIXTURES / name / "drizzle" / "meta" / "*_snapshot.json"))
     differences = diff(canonical(read_snapshot(snapshot).schema), canonical(project.schema), "drizzle-kit", "typescript")
     assert not differences, "\n".join(differences)
@@ -129,7 +129,7 @@ def is_primary_key(table, sql_name: str) -> bool:
 
 
 def test_expected_tables_match_the_generator(case):
-    name, project, options = case
+    name, project, options, _ = case
     provider = options.provider
     tables = expected_tables(options)
     table_by_model = {t.model: t for t in tables}
@@ -183,3 +183,14 @@ def test_cases_cover_every_described_model():
     covered = {t.model for options in CASE_OPTIONS.values() for t in expected_tables(options)}
     assert described <= covered
     assert CORE <= covered
+
+
+def test_static_reading_of_auth_ts_implies_the_generated_tables(case):
+    """End to end: reading the case's betterAuth({...}) statically gives the tables the generator wrote."""
+    from drizzle_lsp.better_auth import setup_for
+
+    name, _, options, analyzed = case
+    setup = setup_for(analyzed)
+    assert setup is not None and not setup.problems, name
+    assert setup.version == "1.7.25"  # from package.json
+    assert {t.export_key: t for t in setup.tables} == {t.export_key: t for t in expected_tables(options)}
