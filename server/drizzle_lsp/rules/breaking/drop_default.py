@@ -14,7 +14,9 @@ class DropDefault(Rule):
     Flags `ALTER TABLE … ALTER COLUMN … DROP DEFAULT` on a column of a table created by an earlier migration, when
     the column had a default. drizzle-kit emits it when `.default()` (or `.defaultNow()`, `.$default()` turned into
     a SQL default) is removed from a column. The finding is a warning on a `NOT NULL` column and information on a
-    nullable one. A column added earlier in the same migration is not flagged: no code inserts into it yet.
+    nullable one. A column added earlier in the same migration is not flagged: no code inserts into it yet. On MySQL,
+    where drizzle-kit drops a default with `MODIFY COLUMN` restating the column without it, that statement is
+    flagged the same way (the running code's inserts then fail with error 1364 under the default strict `sql_mode`).
 
     ## Why is this bad?
     Migrations run before the new application code is live. The code still running was written against the default:
@@ -47,12 +49,18 @@ class DropDefault(Rule):
     name = "drop-default"
     group = "breaking"
     severity = "warning"
-    # SQLite has no ALTER COLUMN: drizzle-kit rebuilds the table there, and the rebuild copies every row's value
+    # SQLite has no ALTER COLUMN: drizzle-kit rebuilds the table there, and the rebuild copies every row's value.
+    # On MySQL drizzle-kit drops a default with MODIFY COLUMN, which restates the column without one.
     dialects = ("postgresql", "mysql")
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
-        if op is None or op.kind is not OpKind.DROP_DEFAULT or not op.column or not ctx.table_existed():
+        if op is None or not op.column or not ctx.table_existed():
+            return
+        # MySQL's MODIFY COLUMN restates the whole column: drizzle-kit writes one without DEFAULT to drop it
+        modify_drops = (ctx.dialect == "mysql" and op.kind is OpKind.ALTER_COLUMN_TYPE and op.column_def is not None
+                        and op.column_def.default is None)
+        if op.kind is not OpKind.DROP_DEFAULT and not modify_drops:
             return
         if column_added_in_migration(ctx.migration, op, op.schema, op.table, op.column, ctx.dialect):
             return
@@ -61,7 +69,22 @@ class DropDefault(Rule):
         if column is None or column.default is None:
             return  # unknown to the replay, or nothing to drop: the statement changes nothing
         label = column_label(op.schema, op.table, op.column)
-        if column.not_null:
+        statement = "DROP DEFAULT" if op.kind is OpKind.DROP_DEFAULT else "MODIFY COLUMN without DEFAULT"
+        if ctx.dialect == "mysql" and column.not_null:
+            message = (
+                f"{statement} on NOT NULL column {label} (default {column.default}): until the new code is deployed, "
+                f"every insert of the running code that leaves {quoted(op.column)} out fails (MySQL error 1364, "
+                "field doesn't have a default value, under the default strict sql_mode)"
+            )
+            severity = "warning"
+        elif ctx.dialect == "mysql":
+            message = (
+                f"{statement} on {label} (default {column.default}): until the new code is deployed, every insert of "
+                f"the running code that leaves {quoted(op.column)} out silently stores NULL instead of "
+                f"{column.default}"
+            )
+            severity = "info"
+        elif column.not_null:
             message = (
                 f"DROP DEFAULT on NOT NULL column {label} (default {column.default}): until the new code is deployed, "
                 f"every insert of the running code that leaves {quoted(op.column)} out fails (23502, not-null "
