@@ -71,6 +71,9 @@ class Writer:
         if ref_kind == "uuid" and provider == "pg":
             return f"{self.use('uuid')}({name})"
         if kind == "string" or kind not in ("boolean", "date", "number", "json", "string[]", "number[]"):
+            # MySQL cannot index or key TEXT without a prefix length: the generator uses varchar there. (It also
+            # uses varchar(255) for fields Better Auth marks sortable, which the expected-schema data does not
+            # record; text serves them as well.)
             if provider == "mysql" and (auth_field.unique or auth_field.index or auth_field.references):
                 return f"{self.use('varchar')}({name}, {{ length: {36 if auth_field.references else 255} }})"
             return f"{self.use('text')}({name})"
@@ -121,7 +124,8 @@ class Writer:
     def id_column(self, auth_table: AuthTable) -> str:
         name = self.s("id")
         if auth_table.id_kind == "uuid" and self.setup.provider == "pg":
-            return f"id: {self.use('uuid')}({name}).defaultRandom().primaryKey()"
+            random = f"{self.use('sql', 'drizzle-orm')}`pg_catalog.gen_random_uuid()`"
+            return f"id: {self.use('uuid')}({name}).default({random}).primaryKey()"
         if auth_table.id_kind == "serial":
             builder = "int" if self.setup.provider == "mysql" else "integer"
             if self.setup.provider == "pg":
