@@ -100,11 +100,12 @@ def apply_fixes(
     taken: set[int] = set()
     for finding in findings:
         for fix in finding.extra_fixes:
-            if fix.applicability not in applicabilities:
-                continue
             if fix.is_preview:
-                if all(fix != shown for _, shown in report.previews):
+                # Shown where the split would have been applied (--unsafe-fixes), so it can be applied by hand.
+                if "unsafe" in applicabilities and all(fix != shown for _, shown in report.previews):
                     report.previews.append((finding, fix))
+                continue
+            if fix.applicability not in applicabilities:
                 continue
             if consider(finding, fix, extra=True):
                 taken.add(id(finding))
