@@ -175,13 +175,31 @@ def test_missing_breakpoint_in_sqlite_is_fixed(tmp_path, layout):
     assert_clean(lint(root), "missing-statement-breakpoints")
 
 
-def test_no_breakpoints_journal_is_not_flagged(tmp_path):
+def test_no_breakpoints_journal_is_flagged_once_and_fixed(tmp_path):
+    # drizzle-orm's readMigrationFiles splits on the marker whatever the journal's "breakpoints" says, so a
+    # breakpoints: false file reaches SQLite as one multi-statement query
     root = copy_case("sqlite-notes", tmp_path)
     sql = root / "drizzle" / "0000_init.sql"
     sql.write_text(sql.read_text().replace("--> statement-breakpoint\n", ""))
     entries = journal(root)["entries"]
     entries[0]["breakpoints"] = False
     write_journal_entries(root, entries)
+    findings = [f for f in lint(root) if f.rule == "missing-statement-breakpoints"]
+    assert len(findings) == 1 and "breakpoints: false" in findings[0].message
+    apply_fix(findings[0])
+    assert sql.read_text().count("--> statement-breakpoint") >= 1
+    assert_clean(lint(root), "missing-statement-breakpoints")
+
+
+def test_no_breakpoints_journal_on_d1_is_not_flagged(tmp_path):
+    # wrangler d1 migrations apply sends the whole file, which D1 accepts
+    root = copy_case("sqlite-notes", tmp_path)
+    sql = root / "drizzle" / "0000_init.sql"
+    sql.write_text(sql.read_text().replace("--> statement-breakpoint\n", ""))
+    entries = journal(root)["entries"]
+    entries[0]["breakpoints"] = False
+    write_journal_entries(root, entries)
+    (root / "wrangler.toml").write_text('name = "w"\n[[d1_databases]]\nbinding = "DB"\nmigrations_dir = "drizzle"\n')
     assert_clean(lint(root), "missing-statement-breakpoints")
 
 
