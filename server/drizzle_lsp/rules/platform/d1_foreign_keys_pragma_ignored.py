@@ -34,8 +34,10 @@ class D1ForeignKeysPragmaIgnored(Rule):
     migration, and names them: the children whose rows the drop deletes (`ON DELETE CASCADE`, and their own cascading
     children), those whose foreign-key column it resets (`SET NULL` / `SET DEFAULT`), and those that make the
     migration fail (`NO ACTION` / `RESTRICT`) as soon as they hold rows. On a plain SQLite (a file, libsql, Turso)
-    the rule is silent: there drizzle-kit's `PRAGMA foreign_keys=OFF` works when the migrator runs it outside a
-    transaction.
+    the rule is silent: there the outcome depends on the connection, which drizzle-lsp cannot see (SQLite starts with
+    foreign keys off, and `PRAGMA foreign_keys=OFF` works when run outside a transaction; drizzle's own migrators run
+    it inside theirs, where it does nothing, so a connection with foreign keys on loses the rows too, drizzle-orm
+    issue 5782).
 
     A project is D1 when drizzle.config sets `driver: 'd1-http'`, or its `dbCredentials` have `accountId` and
     `databaseId`, or a `wrangler.toml` / `wrangler.json(c)` in the project's folder (or above) declares

@@ -23,9 +23,9 @@ class D1Limits(Rule):
     the way out.
 
     ## Why is this bad?
-    D1 compiles SQLite with these limits, so the statement is refused (`string or blob too big`, `too many columns
-    on …`) when the migration is applied, in production, after the migrations before it in the batch have run.
-    Nothing fails locally, where SQLite's defaults are a billion bytes and 2,000 columns.
+    D1 compiles SQLite with these limits, so the statement is refused (`SQLITE_TOOBIG`, `too many columns on …`)
+    when the migration is applied, in production, after the migrations before it in the batch have run. Nothing
+    fails locally, where SQLite's defaults are a billion bytes and 2,000 columns.
 
     ## Example
     ```toml
@@ -65,7 +65,8 @@ class D1Limits(Rule):
                 op.kind in (OpKind.INSERT, OpKind.UPDATE) for op in statement.operations) else "this statement"
             yield self.violation(
                 f"statement {statement.index + 1} is {size:,} bytes; D1 refuses any statement over "
-                f"{MAX_STATEMENT_BYTES:,} bytes (100 KB) with \"string or blob too big\" (D1: {evidence.reason})",
+                f"{MAX_STATEMENT_BYTES:,} bytes (100 KB) with SQLITE_TOOBIG (\"string or blob too big\") "
+                f"(D1: {evidence.reason})",
                 statement.range,
                 help=(f"Split {what} into several statements under 100 KB each, separated by "
                       "`--> statement-breakpoint`; load large data sets with `wrangler d1 execute --file` in "
