@@ -43,6 +43,7 @@ class DrizzleLanguageServer(LanguageServer):
         self.session: Session | None = None
         self.versions: dict[str, int] = {}  # path -> version of the open document
         self.published: set[str] = set()  # paths that currently show diagnostics (push mode)
+        self.sent: dict[str, str] = {}  # path -> id of the findings and version last pushed for it
         self.generation = 0
         self.pending: set[str] = set()
         self.analysis_lock = asyncio.Lock()
@@ -79,43 +80,52 @@ class DrizzleLanguageServer(LanguageServer):
 
     async def analyze(self, changed: set[str] | None) -> None:
         """Run one analysis (all projects when ``changed`` is None) off the event loop, then publish."""
+        async with self.analysis_lock:
+            await self._analyze_locked(changed)
+
+    async def _analyze_locked(self, changed: set[str] | None) -> None:
         assert self.session is not None
         session = self.session
-        async with self.analysis_lock:
-            loop = asyncio.get_running_loop()
-            versions = dict(self.versions)
+        loop = asyncio.get_running_loop()
+        versions = dict(self.versions)
 
-            def work() -> set[str]:
-                with session.lock:
-                    return session.reload_all() if changed is None else session.refresh(changed)
+        def work() -> set[str]:
+            with session.lock:
+                return session.reload_all() if changed is None else session.refresh(changed)
 
-            try:
-                touched = await loop.run_in_executor(None, work)
-            except Exception as error:  # noqa: BLE001 - the server must keep serving
-                self.log(f"drizzle-lsp analysis failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
-                return
-            for path in touched:
-                self.result_ids[path] = _findings_id(session.findings.get(path, []), versions.get(path))
-            self.publish(touched, versions)
-            navigation.refresh_lenses(self)
+        try:
+            touched = await loop.run_in_executor(None, work)
+        except Exception as error:  # noqa: BLE001 - the server must keep serving
+            self.log(f"drizzle-lsp analysis failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
+            return
+        for path in touched:
+            self.result_ids[path] = _findings_id(session.findings.get(path, []), versions.get(path))
+        self.publish(touched, versions)
+        navigation.refresh_lenses(self)
 
     async def schedule(self, paths: set[str]) -> None:
-        """Debounced re-check: a burst of keystrokes costs one analysis, run with the newest text."""
+        """Re-check after a change. A change that finds the server idle is analysed at once: waiting a fixed delay
+        first would add it to every keystroke's latency. Changes that arrive while an analysis runs form a burst:
+        they wait ``debounceMs`` for more, then cost one analysis, run with the newest text."""
         self.pending |= paths
         self.generation += 1
         generation = self.generation
         assert self.session is not None
-        await asyncio.sleep(self.session.editor.debounce_ms / 1000)
-        if generation != self.generation:
-            return  # a newer change is waiting; it will analyse these paths too
+        if self.analysis_lock.locked():
+            await asyncio.sleep(self.session.editor.debounce_ms / 1000)
+            if generation != self.generation:
+                return  # a newer change is waiting; it will analyse these paths too
         await self.flush()
 
     async def flush(self) -> None:
+        """Analyse what is pending. The pending set is taken once the previous analysis is over, so that a burst of
+        changes made during it is analysed once, and a pull request waits for fresh findings."""
         await self.ready.wait()
-        if not self.pending:
-            return
-        changed, self.pending = self.pending, set()
-        await self.analyze(changed)
+        async with self.analysis_lock:
+            if not self.pending:
+                return
+            changed, self.pending = self.pending, set()
+            await self._analyze_locked(changed)
 
     def publish(self, touched: set[str], versions: dict[str, int]) -> None:
         assert self.session is not None
@@ -128,15 +138,32 @@ class DrizzleLanguageServer(LanguageServer):
             found = self.session.findings.get(path, [])
             if not found and path not in self.published:
                 continue
-            text = self.session.text_of(path)
-            items = diagnostics.to_diagnostics(found, text or "", self.encoding, self.versions_for(versions, path), self)
-            self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=path_to_uri(path), diagnostics=items, version=versions.get(path))
-            )
+            version = versions.get(path)
+            sent = _findings_id(found, version)
+            if self.sent.get(path) == sent:
+                continue  # the client already shows these findings for this version: a 300-file project re-sent
+                # every file's diagnostics on each keystroke
+            self._send_diagnostics(path, found, self.session.text_of(path) or "", version)
+            self.sent[path] = sent
             if found:
                 self.published.add(path)
             else:
                 self.published.discard(path)
+
+    def _send_diagnostics(self, path: str, found: list, text: str, version: int | None) -> None:
+        send = getattr(self.protocol, "_send_data", None)
+        if send is None:  # pragma: no cover - a pygls without it: the typed (slower) way
+            items = diagnostics.to_diagnostics(found, text, self.encoding, version, self)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=path_to_uri(path), diagnostics=items, version=version))
+            return
+        # The JSON is built directly (diagnostics.to_json): lsprotocol objects unstructured by cattrs cost several
+        # times the analysis on a file with a thousand findings.
+        params: dict = {"uri": path_to_uri(path), "diagnostics": diagnostics.to_json(found, text, self.encoding,
+                                                                                   version, self)}
+        if version is not None:
+            params["version"] = version
+        send({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
 
     def versions_for(self, versions: dict[str, int], path: str) -> int | None:
         return versions.get(path)
