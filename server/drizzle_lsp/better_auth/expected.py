@@ -86,8 +86,8 @@ def _descriptions() -> tuple[_Description, ...]:
 def resolve_version(version: str | None) -> tuple[int, int, int] | None:
     """The highest Better Auth version a declared or installed version can mean, or None for "the newest".
 
-    A caret or tilde range resolves, on a fresh install, to the newest release it allows, so ``^1.7.1`` means 1.7.x
-    at its newest, not 1.7.1: that is what a deploy will run. Tags (``latest``), ``workspace:*``, ``catalog:``,
+    A caret or tilde range resolves, on a fresh install, to the newest release it allows, so ``^1.7.1`` means the
+    newest 1.x and ``~1.7.1`` the newest 1.7.x, not 1.7.1: that is what a deploy will run. Tags (``latest``), ``workspace:*``, ``catalog:``,
     ``*``, lower bounds only (``>=1.7.0``) and anything unreadable mean the newest description.
     """
     if version is None:
@@ -298,64 +298,67 @@ def _insert(fields: dict, name: str, value: tuple, after: str | None, own: set) 
     fields.update(items)
 
 
+def _id_kind(options: AuthOptions) -> str:
+    if options.generate_id == "serial":
+        return "serial"
+    if options.generate_id == "uuid" and options.provider == "pg":
+        return "uuid"
+    return "text"
+
+
+def _field(name: str, key: str, spec: dict[str, Any], plugin: str | None, serial: bool) -> AuthField:
+    reference = spec.get("references")
+    field_type = spec["type"]
+    if serial and reference and reference.get("field") == "id":
+        field_type = "number"  # the generator writes integer for every reference to an identity id
+    return AuthField(
+        name=name,
+        key=key,
+        sql_name=snake_case(key),
+        type=field_type,
+        required=spec.get("required", True),
+        unique=spec.get("unique", False),
+        index=spec.get("index", False),
+        bigint=spec.get("bigint", False),
+        default=spec.get("default"),
+        on_update_now=spec.get("onUpdate") == "now",
+        references=AuthReference(reference["model"], reference["field"], reference.get("onDelete", "cascade"))
+        if reference
+        else None,
+        plugin=plugin,
+    )
+
+
 def _build(options: AuthOptions) -> tuple[AuthTable, ...]:
     _, models = _merged_models(options)
     model_names = dict(options.model_names)
-    field_names = {(m, f): key for m, f, key in options.field_names}
+    field_names = {(model, name): key for model, name, key in options.field_names}
     serial = options.generate_id == "serial"
-    if serial:
-        id_kind = "serial"
-    elif options.generate_id == "uuid" and options.provider == "pg":
-        id_kind = "uuid"
-    else:
-        id_kind = "text"
-
     tables = []
     for model_name, (plugin, fields, table_indexes) in models.items():
         export_key = model_names.get(model_name, model_name) + ("s" if options.use_plural else "")
-        built = []
-        keys = {name: field_names.get((model_name, name), spec.get("fieldName", name)) for name, (_, spec, _) in fields.items()}
-        for field_name, (field_plugin, spec, _feature) in fields.items():
-            key = keys[field_name]
-            reference = spec.get("references")
-            field_type = spec["type"]
-            if serial and reference and reference.get("field") == "id":
-                field_type = "number"
-            built.append(
-                AuthField(
-                    name=field_name,
-                    key=key,
-                    sql_name=snake_case(key),
-                    type=field_type,
-                    required=spec.get("required", True),
-                    unique=spec.get("unique", False),
-                    index=spec.get("index", False),
-                    bigint=spec.get("bigint", False),
-                    default=spec.get("default"),
-                    on_update_now=spec.get("onUpdate") == "now",
-                    references=AuthReference(reference["model"], reference["field"], reference.get("onDelete", "cascade"))
-                    if reference
-                    else None,
-                    plugin=field_plugin,
-                )
-            )
+        keys = {
+            name: field_names.get((model_name, name), spec.get("fieldName", name))
+            for name, (_, spec, _) in fields.items()
+        }
+        indexes = []
+        for index in table_indexes:
+            index_keys = tuple(keys[name] for name in index["fields"])
+            unique = index.get("unique", False)
+            name = _index_name(export_key, index_keys, unique)
+            indexes.append(AuthIndex(tuple(index["fields"]), index_keys, unique, name))
         tables.append(
             AuthTable(
                 model=model_name,
                 export_key=export_key,
                 sql_name=snake_case(export_key),
-                id_kind=id_kind,
-                fields=tuple(built),
-                plugin=plugin,
-                indexes=tuple(
-                    AuthIndex(
-                        fields=tuple(index["fields"]),
-                        keys=tuple(keys[f] for f in index["fields"]),
-                        unique=index.get("unique", False),
-                        name=_index_name(export_key, tuple(keys[f] for f in index["fields"]), index.get("unique", False)),
-                    )
-                    for index in table_indexes
+                id_kind=_id_kind(options),
+                fields=tuple(
+                    _field(name, keys[name], spec, field_plugin, serial)
+                    for name, (field_plugin, spec, _) in fields.items()
                 ),
+                plugin=plugin,
+                indexes=tuple(indexes),
             )
         )
     return tuple(tables)
