@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from drizzle_lsp.analysis.replay_types import EXISTS
+from drizzle_lsp.rules._support.failure import failure_consequence
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 from drizzle_lsp.rules.integrity.reference_to_missing_object import replay_problems
 
@@ -17,7 +18,8 @@ class ObjectAlreadyExists(Rule):
 
     ## Why is this bad?
     The statement fails on apply (42P07 duplicate table, 42701 duplicate column, 42710 duplicate object) and the
-    pending batch rolls back. It is the usual result of two branches generating the same change, or of a custom
+    pending batch rolls back (on MySQL, which commits each DDL statement, the ones before it stay applied instead).
+    It is the usual result of two branches generating the same change, or of a custom
     migration whose change drizzle-kit did not record in its snapshot and then generated again.
 
     ## Example
@@ -46,7 +48,7 @@ class ObjectAlreadyExists(Rule):
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         for problem in replay_problems(ctx, EXISTS):
             yield self.violation(
-                f"{problem.message}: applying this migration fails, and the whole pending batch rolls back",
+                f"{problem.message}: applying this migration fails{failure_consequence(ctx)}",
                 problem.range,
                 help="Remove the statement if an earlier migration already made the change (two branches generated "
                 "it), or guard it with IF NOT EXISTS when some databases may lack the object.",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from drizzle_lsp.analysis.replay_types import MISSING
+from drizzle_lsp.rules._support.failure import failure_consequence
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
 
@@ -24,7 +25,8 @@ class ReferenceToMissingObject(Rule):
     ## Why is this bad?
     The statement fails when the migration is applied (42P01 undefined table, 42703 undefined column, 42704
     undefined object), and since drizzle's migrator runs all pending migrations in one transaction, the whole batch
-    rolls back. It is usually a typo in a hand-written migration, or two migrations merged in the wrong order.
+    rolls back (on MySQL, which commits each DDL statement, the ones before it stay applied instead, and the migration
+    is left half-done and unrecorded). It is usually a typo in a hand-written migration, or two migrations merged in the wrong order.
 
     ## Example
     ```sql
@@ -52,7 +54,7 @@ class ReferenceToMissingObject(Rule):
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         for problem in replay_problems(ctx, MISSING):
             yield self.violation(
-                f"{problem.message}: applying this migration fails, and the whole pending batch rolls back",
+                f"{problem.message}: applying this migration fails{failure_consequence(ctx)}",
                 problem.range,
                 help="Check the name for a typo, and that the migration creating the object comes earlier in the "
                 "journal (a branch merged in the wrong order puts it later).",
