@@ -32,6 +32,8 @@ CASE_OPTIONS = {
     "generate-id-serial": AuthOptions(generate_id="serial", plugins=("twoFactor",)),
     "sqlite": AuthOptions(provider="sqlite", plugins=("twoFactor", "organization")),
     "mysql": AuthOptions(provider="mysql", plugins=("organization", "username")),
+    "mysql-serial": AuthOptions(provider="mysql", generate_id="serial", plugins=("twoFactor",)),
+    "sqlite-uuid": AuthOptions(provider="sqlite", generate_id="uuid", plugins=("twoFactor",)),
     "organization-teams": AuthOptions(
         plugins=("username", "organization", "admin"), plugin_options=(("organization", (("teams", True),)),)
     ),
