@@ -11,6 +11,7 @@ from drizzle_lsp.analysis.locks import lock_facts
 from drizzle_lsp.analysis.replay import replay
 from drizzle_lsp.model import Migration
 from drizzle_lsp.sql import parse_migration
+from tests.pg_probe import MODE_NAMES, held_modes, relfilenode, strongest
 
 SETUP = """
 CREATE TABLE "parent" ("id" integer PRIMARY KEY NOT NULL);
@@ -61,17 +62,6 @@ CASES = [
     ('DELETE FROM "t" WHERE "a" = 1', "RowExclusiveLock", False),
 ]
 
-_STRENGTH = [
-    "AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock",
-    "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock",
-]
-_MODE_NAMES = {
-    "ACCESS EXCLUSIVE": "AccessExclusiveLock", "EXCLUSIVE": "ExclusiveLock",
-    "SHARE ROW EXCLUSIVE": "ShareRowExclusiveLock", "SHARE": "ShareLock",
-    "SHARE UPDATE EXCLUSIVE": "ShareUpdateExclusiveLock", "ROW EXCLUSIVE": "RowExclusiveLock",
-}
-
-
 def _state_after_setup():
     migration = Migration(tag="0000_setup", sql_path="setup.sql", text=SETUP)
     migration.statements = parse_migration(SETUP, "setup.sql")
@@ -88,13 +78,11 @@ def test_lock_facts_match_pg_locks(pg, statement, expected_lock, expected_rewrit
     pg.execute("BEGIN")
     try:
         pg.execute(statement)
-        modes = [row[0] for row in pg.execute(
-            "SELECT mode FROM pg_locks WHERE relation = %s AND pid = pg_backend_pid()", (oid,)
-        ).fetchall()]
-        after = pg.execute("SELECT relfilenode FROM pg_class WHERE oid = %s", (oid,)).fetchone()[0]
+        modes = held_modes(pg, oid)
+        after = relfilenode(pg, oid)
     finally:
         pg.execute("ROLLBACK")
-    measured = max(modes, key=_STRENGTH.index)
+    measured = strongest(modes)
     assert measured == expected_lock, f"the table data in this test is wrong: {statement} took {measured}"
     assert (after != before) == expected_rewrite
 
@@ -103,6 +91,6 @@ def test_lock_facts_match_pg_locks(pg, statement, expected_lock, expected_rewrit
     assert operations, f"no operation parsed from {statement}"
     facts = lock_facts(operations[0], _state_after_setup())
     assert facts is not None
-    assert _MODE_NAMES[facts.lock] == measured, f"{statement}: drizzle-lsp says {facts.lock}, PostgreSQL took {measured}"
+    assert MODE_NAMES[facts.lock] == measured, f"{statement}: drizzle-lsp says {facts.lock}, PostgreSQL took {measured}"
     if operations[0].kind.value != "truncate":
         assert facts.rewrites == expected_rewrite, f"{statement}: rewrite predicted {facts.rewrites}, measured {expected_rewrite}"

@@ -70,7 +70,8 @@ def _clauses(text: str) -> tuple[list, str] | None:
             depth += 1
         elif token.text == ")":
             depth -= 1
-        elif depth == 0 and token.upper in _CLAUSES_WE_CANNOT_BATCH and index > 0:
+        elif depth == 0 and token.upper in _CLAUSES_WE_CANNOT_BATCH and index > 0 and \
+                not (index == 1 and token.upper == "FROM"):  # DELETE FROM: the statement's own FROM
             return None
         elif depth == 0 and token.upper == "WHERE" and where_at is None:
             where_at = index

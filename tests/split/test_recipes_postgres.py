@@ -1,0 +1,280 @@
+"""Every split recipe on a real PostgreSQL, on tables that already hold rows.
+
+For each recipe the original migration goes to one database and the split steps to another, both starting from the
+same filled tables. The catalogs must then be equal (columns, types, nullability, defaults, constraints and whether
+they are validated, indexes and whether they are valid), and no step may read or rewrite an existing table while its
+transaction holds a lock that blocks writes (SHARE and stronger) on an existing table. The same measurement applied to
+the original shows what the split avoids.
+
+Plans are made for PostgreSQL 16 (CHECK … IS NOT NULL, then SET NOT NULL) and for 18 (NOT NULL … NOT VALID), and
+both are applied to the session's server.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.split.harness import (
+    apply_original,
+    apply_plan,
+    catalog,
+    concurrent_locks,
+    make_plan,
+    scans_under_blocking_locks,
+)
+
+ROWS = 25_000  # more than two batches of the backfill
+TABLES = ["parent", "orders", "legacy"]
+SETUP = """CREATE TABLE "parent" ("id" integer PRIMARY KEY NOT NULL);--> statement-breakpoint
+CREATE TABLE "orders" (
+\t"id" integer PRIMARY KEY NOT NULL,
+\t"customer_id" integer,
+\t"amount" integer DEFAULT 0 NOT NULL,
+\t"note" text,
+\t"code" text,
+\t"status" text
+);--> statement-breakpoint
+CREATE TABLE "legacy" ("ref" integer, "label" text);--> statement-breakpoint
+CREATE INDEX "orders_note_idx" ON "orders" USING btree ("note");
+"""
+FILL = f"""
+INSERT INTO "parent" SELECT g FROM generate_series(1, 10) g;
+INSERT INTO "orders" ("id", "customer_id", "amount", "note", "code", "status")
+  SELECT g, g % 10 + 1, g, 'note ' || g, 'code ' || g, CASE WHEN g % 2 = 0 THEN 'paid' END
+  FROM generate_series(1, {ROWS}) g;
+INSERT INTO "legacy" SELECT g, 'label ' || g FROM generate_series(1, 3000) g;
+ANALYZE;
+"""
+VERSIONS = [16, 18]
+
+
+def _prepare(pair):
+    for connection in pair.both():
+        connection.execute(SETUP.replace("--> statement-breakpoint", ""))
+        connection.execute(FILL)
+
+
+def _split_and_compare(pair, change: str, *, version: int, reference: str | None = None,
+                       replace: dict[str, str] | None = None, run_concurrently=None):
+    """Apply ``reference`` (default: the original) and the plan of ``change``; check the catalogs and the locks."""
+    plan = make_plan(SETUP, change, version=version)
+    assert plan is not None and plan.is_split, "this migration needs a split"
+    _prepare(pair)
+    original = apply_original(pair.original, reference or change, TABLES)
+    runs = apply_plan(pair.split, plan, TABLES, replace=replace, run_concurrently=run_concurrently)
+    assert catalog(pair.split, TABLES) == catalog(pair.original, TABLES)
+    for run in runs:
+        assert scans_under_blocking_locks(run.traces) == [], run.slug
+    return plan, original, runs
+
+
+def _traces(runs, fragment: str):
+    return [t for run in runs for t in run.traces if fragment in t.statement]
+
+
+def _rows(connection, query: str):
+    return connection.execute(query).fetchall()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_foreign_key_and_check_become_not_valid_then_validate(pair, version):
+    change = ('ALTER TABLE "orders" ADD CONSTRAINT "orders_customer_id_parent_id_fk" FOREIGN KEY ("customer_id") '
+              'REFERENCES "public"."parent"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint\n'
+              'ALTER TABLE "orders" ADD CONSTRAINT "orders_amount_check" CHECK ("amount" >= 0);--> statement-breakpoint\n'
+              'CREATE INDEX "orders_customer_id_idx" ON "orders" USING btree ("customer_id");')
+    plan, original, runs = _split_and_compare(pair, change, version=version)
+    # the original checks every row under SHARE ROW EXCLUSIVE (FK) and ACCESS EXCLUSIVE (CHECK)
+    assert scans_under_blocking_locks(original)
+    validated = {name: valid for _, name, kind, valid, _ in catalog(pair.split, TABLES)["constraints"] if kind in "fc"}
+    assert validated == {"orders_customer_id_parent_id_fk": True, "orders_amount_check": True}
+    for validate in _traces(runs, "VALIDATE CONSTRAINT"):
+        assert validate.read_rows("orders")
+        assert validate.lock("orders") == "ShareUpdateExclusiveLock"
+    added = _traces(runs, "NOT VALID")
+    assert added and not any(t.read_rows("orders") for t in added)
+    assert [s.slug for s in plan.steps] == ["original", "concurrent_index", "validate"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_unique_and_primary_key_go_through_a_concurrent_index(pair, version):
+    change = ('ALTER TABLE "orders" ADD CONSTRAINT "orders_code_unique" UNIQUE("code");--> statement-breakpoint\n'
+              'ALTER TABLE "legacy" ADD CONSTRAINT "legacy_pkey" PRIMARY KEY("ref");')
+    locks = []
+    plan, original, runs = _split_and_compare(
+        pair, change, version=version,
+        run_concurrently=lambda statement: locks.append(concurrent_locks(pair.split_uri, statement, _table(statement))))
+    assert scans_under_blocking_locks(original)
+    for measured in locks:  # measured while each build ran, from another connection
+        assert measured["modes"] == ["ShareUpdateExclusiveLock"] and measured["write_while_running"]
+    indexes = {name: valid for _, name, valid, _, _ in catalog(pair.split, TABLES)["indexes"]}
+    assert indexes["orders_code_unique"] and indexes["legacy_pkey"]
+    for attach in _traces(runs, "USING INDEX"):
+        assert not attach.read_rows("orders") and not attach.read_rows("legacy")
+    # "ref" was nullable: the primary key would set NOT NULL with a scan under ACCESS EXCLUSIVE; the plan proves it
+    # first, so that nothing reads the table once the lock is taken
+    nullability = _traces(runs, 'ALTER COLUMN "ref" SET NOT NULL') + _traces(runs, 'NOT NULL "ref" NOT VALID')
+    assert nullability and not any(t.read_rows("legacy") for t in nullability)
+
+
+def _table(statement: str) -> str:
+    return "legacy" if '"legacy"' in statement else "orders"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_set_not_null_is_proven_by_a_validated_check_without_a_scan(pair, version):
+    change = 'ALTER TABLE "orders" ALTER COLUMN "note" SET NOT NULL;'
+    plan, original, runs = _split_and_compare(pair, change, version=version)
+    (set_not_null,) = original
+    assert set_not_null.read_rows("orders") and set_not_null.lock("orders") == "AccessExclusiveLock"
+    if version < 18:
+        (proven,) = _traces(runs, "SET NOT NULL")
+        assert proven.lock("orders") == "AccessExclusiveLock" and not proven.read_rows("orders")
+        assert not proven.rewrote("orders")
+    (validate,) = _traces(runs, "VALIDATE")
+    assert validate.read_rows("orders") and validate.lock("orders") == "ShareUpdateExclusiveLock"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_index_create_and_drop_become_concurrent(pair, version):
+    change = ('DROP INDEX "orders_note_idx";--> statement-breakpoint\n'
+              'CREATE INDEX "orders_status_idx" ON "orders" USING btree ("status") WHERE "status" IS NOT NULL;')
+    locks = []
+    plan, original, runs = _split_and_compare(
+        pair, change, version=version,
+        run_concurrently=lambda statement: locks.append(concurrent_locks(pair.split_uri, statement, "orders")))
+    drop, create = original
+    # the original builds the index while the transaction holds the DROP's ACCESS EXCLUSIVE lock
+    assert drop.lock("orders") == "AccessExclusiveLock" and create.read_rows("orders")
+    assert scans_under_blocking_locks(original)
+    assert [s.slug for s in plan.steps] == ["original", "concurrent_index"] and plan.steps[1].no_transaction
+    assert plan.steps[0].statements == ()
+    assert len(locks) == 2
+    for measured in locks:
+        assert measured["modes"] == ["ShareUpdateExclusiveLock"] and measured["write_while_running"]
+
+
+def test_concurrent_step_can_run_again_after_it_succeeded(pair):
+    """IF NOT EXISTS / IF EXISTS: a step retried after a partial failure does not stop at what it already did."""
+    change = ('DROP INDEX "orders_note_idx";--> statement-breakpoint\n'
+              'CREATE INDEX "orders_status_idx" ON "orders" USING btree ("status");')
+    plan = make_plan(SETUP, change)
+    _prepare(pair)
+    apply_plan(pair.split, plan, TABLES)
+    apply_plan(pair.split, plan, TABLES)
+    indexes = {name for _, name, _, _, _ in catalog(pair.split, TABLES)["indexes"]}
+    assert "orders_status_idx" in indexes and "orders_note_idx" not in indexes
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_not_null_column_with_volatile_default_is_added_then_backfilled(pair, version):
+    change = 'ALTER TABLE "orders" ADD COLUMN "public_id" uuid DEFAULT gen_random_uuid() NOT NULL;'
+    plan, original, runs = _split_and_compare(pair, change, version=version)
+    assert original[0].rewrote("orders") and original[0].lock("orders") == "AccessExclusiveLock"
+    backfill = next(run for run in runs if run.slug == "backfill")
+    assert list(backfill.batches.values()) == [ROWS // 10_000 + 2]  # 3 full-or-partial batches, then one with 0 rows
+    assert all(t.lock("orders") == "RowExclusiveLock" and not t.rewrote("orders") for t in backfill.traces)
+    distinct = _rows(pair.split, 'SELECT count(DISTINCT "public_id"), count(*) FROM "orders"')
+    assert distinct == [(ROWS, ROWS)]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_nullable_column_with_volatile_default_gets_its_default_after_it_is_added(pair, version):
+    change = 'ALTER TABLE "orders" ADD COLUMN "score" double precision DEFAULT random();'
+    plan, original, runs = _split_and_compare(pair, change, version=version)
+    assert original[0].rewrote("orders")
+    assert [s.slug for s in plan.steps] == ["original", "backfill"]
+    assert not any(t.rewrote("orders") for run in runs for t in run.traces)
+    assert _rows(pair.split, 'SELECT count(*) FROM "orders" WHERE "score" IS NULL') == [(0,)]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_not_null_column_without_default_needs_the_value_and_fails_loudly_until_given(pair, version):
+    """The original cannot run on a table with rows (23502). The plan's backfill holds a placeholder that fails
+    (42703) instead of writing a guessed value; once the value (7) is written in, the result equals the original
+    applied with that value decided: ADD COLUMN … NOT NULL DEFAULT 7, then DROP DEFAULT."""
+    change = 'ALTER TABLE "orders" ADD COLUMN "tenant_id" integer NOT NULL;'
+    plan = make_plan(SETUP, change, version=version)
+    assert any("tenant_id" in warning for warning in plan.warnings)
+    _prepare(pair)
+    with pytest.raises(psycopg.errors.NotNullViolation):
+        apply_original(pair.original, change, TABLES)
+    with pytest.raises(psycopg.errors.UndefinedColumn, match="replace with the value for existing rows"):
+        apply_plan(pair.split, plan, TABLES)
+    pair.split.execute("ROLLBACK")
+    assert _rows(pair.split, 'SELECT count(*) FROM "orders" WHERE "tenant_id" IS NOT NULL') == [(0,)]
+
+    # start again from the filled tables, with the value decided
+    for connection in pair.both():
+        connection.execute('DROP TABLE "orders", "legacy", "parent"')
+    decided = ('ALTER TABLE "orders" ADD COLUMN "tenant_id" integer DEFAULT 7 NOT NULL;--> statement-breakpoint\n'
+               'ALTER TABLE "orders" ALTER COLUMN "tenant_id" DROP DEFAULT;')
+    from tests.split.harness import apply_plan as run_plan
+    _prepare(pair)
+    apply_original(pair.original, decided, TABLES)
+    runs = run_plan(pair.split, plan, TABLES,
+                    replace={'"drizzle-lsp: replace with the value for existing rows"': "7"})
+    assert catalog(pair.split, TABLES) == catalog(pair.original, TABLES)
+    for run in runs:
+        assert scans_under_blocking_locks(run.traces) == []
+    assert _rows(pair.split, 'SELECT DISTINCT "tenant_id" FROM "orders"') == [(7,)]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_type_change_that_rewrites_becomes_expand_contract(pair, version):
+    change = 'ALTER TABLE "orders" ALTER COLUMN "amount" SET DATA TYPE bigint;'
+    plan, original, runs = _split_and_compare(pair, change, version=version)
+    assert original[0].rewrote("orders") and original[0].lock("orders") == "AccessExclusiveLock"
+    assert not any(t.rewrote("orders") for run in runs for t in run.traces)
+    assert any("review" in warning for warning in plan.warnings)
+    query = 'SELECT "id", "amount" FROM "orders" ORDER BY "id"'
+    assert _rows(pair.split, query) == _rows(pair.original, query)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_backfill_written_in_the_migration_moves_to_batches(pair, version):
+    change = ('ALTER TABLE "orders" ADD COLUMN "priority" text;--> statement-breakpoint\n'
+              'UPDATE "orders" SET "priority" = \'normal\' WHERE "priority" IS NULL;--> statement-breakpoint\n'
+              'ALTER TABLE "orders" ALTER COLUMN "priority" SET NOT NULL;--> statement-breakpoint\n'
+              'DELETE FROM "orders" WHERE "amount" > 24000;')
+    plan, original, runs = _split_and_compare(pair, change, version=version)
+    # in the original, the UPDATE rewrites every row while ADD COLUMN's ACCESS EXCLUSIVE lock is still held
+    assert scans_under_blocking_locks(original)
+    backfill = next(run for run in runs if run.slug == "backfill")
+    assert sorted(backfill.batches.values()) == [2, 4]  # 1,000 rows deleted in one batch; 25,000 updated in three
+    for query in ('SELECT count(*), count(DISTINCT "priority") FROM "orders"',
+                  'SELECT min("id"), max("id") FROM "orders"'):
+        assert _rows(pair.split, query) == _rows(pair.original, query)
+
+
+def test_foreign_key_without_index_gets_a_concurrent_index(pair):
+    """The plan adds what the original lacks: the final schema is the original's plus that index, built
+    concurrently and valid."""
+    change = ('ALTER TABLE "orders" ADD CONSTRAINT "orders_customer_fk" FOREIGN KEY ("customer_id") '
+              'REFERENCES "parent"("id");')
+    reference = change + '--> statement-breakpoint\nCREATE INDEX "orders_customer_id_idx" ON "orders" USING btree ("customer_id");'
+    plan, _, _ = _split_and_compare(pair, change, version=16, reference=reference)
+    assert ("foreign-key-without-index", 0) in plan.addresses
+    indexes = {name: valid for _, name, valid, _, _ in catalog(pair.split, TABLES)["indexes"]}
+    assert indexes["orders_customer_id_idx"] is True
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_recipe_in_one_migration_gives_one_plan(pair, version):
+    change = "\n".join([
+        'CREATE TABLE "audit" ("id" integer PRIMARY KEY NOT NULL, "order_id" integer);--> statement-breakpoint',
+        'ALTER TABLE "orders" ADD COLUMN "public_id" uuid DEFAULT gen_random_uuid() NOT NULL;--> statement-breakpoint',
+        'ALTER TABLE "orders" ADD COLUMN "flag" boolean DEFAULT false NOT NULL;--> statement-breakpoint',
+        'ALTER TABLE "orders" ALTER COLUMN "note" SET NOT NULL;--> statement-breakpoint',
+        'ALTER TABLE "orders" ADD CONSTRAINT "orders_customer_fk" FOREIGN KEY ("customer_id") REFERENCES "parent"("id");--> statement-breakpoint',
+        'ALTER TABLE "orders" ADD CONSTRAINT "orders_code_unique" UNIQUE("code");--> statement-breakpoint',
+        'CREATE INDEX "orders_customer_id_idx" ON "orders" USING btree ("customer_id");--> statement-breakpoint',
+        'ALTER TABLE "orders" ALTER COLUMN "amount" SET DATA TYPE bigint;--> statement-breakpoint',
+        'ALTER TABLE "legacy" ADD CONSTRAINT "legacy_ref_check" CHECK ("ref" > 0);',
+    ])
+    plan, original, runs = _split_and_compare(pair, change, version=version)
+    assert [s.slug for s in plan.steps] == ["original", "backfill", "concurrent_index", "not_null_check", "validate"]
+    # the harmless statements stay in the file, in their order
+    first = plan.steps[0].statements
+    assert first[0].startswith('CREATE TABLE "audit"')
+    assert 'ALTER TABLE "orders" ADD COLUMN "flag" boolean DEFAULT false NOT NULL;' in first
