@@ -131,7 +131,8 @@ def test_concurrent_step_is_marked_and_commits_for_drizzles_migrator(tmp_path, n
     assert lines.index("COMMIT;--> statement-breakpoint") < lines.index(CONCURRENT_INDEX)
     assert "committed early" in concurrent  # the file itself says what the COMMIT costs
     validate = project.read(f"drizzle/{project.journal['entries'][3]['tag']}.sql")
-    assert "COMMIT;--> statement-breakpoint\nBEGIN;--> statement-breakpoint\n" + VALIDATE in validate
+    assert ("COMMIT;--> statement-breakpoint\nBEGIN;--> statement-breakpoint\n"
+            "SET LOCAL lock_timeout = '5s';--> statement-breakpoint\n" + VALIDATE) in validate
     rewritten = project.read(f"drizzle/{project.journal['entries'][1]['tag']}.sql")
     assert rewritten == f"{ADD_COLUMN}--> statement-breakpoint\n{ADD_FK_NOT_VALID}\n"
 

@@ -44,7 +44,7 @@ def attach_splits(analyzed: Any, findings: Iterable[Violation], file_text: Calla
     if planner is None:
         return
     context = PlacementContext(folder, project.config.migrations_prefix, getattr(analyzed, "migrator", "transaction"),
-                               file_text)
+                               file_text, _lock_timeout(getattr(analyzed, "settings", None)))
     for path, items in wanted.items():
         migration = by_path[path]
         plan = planner(analyzed, migration, postgres_version=getattr(analyzed, "postgres_version", 16))
@@ -76,3 +76,11 @@ def _statement_index(migration: Any, finding: Violation) -> int | None:
         if statement.range.start <= offset < max(statement.range.end, statement.range.start + 1):
             return statement.index
     return None
+
+
+def _lock_timeout(settings: Any) -> str:
+    """The timeout ``require-lock-timeout`` asks for, so the new steps satisfy it with the project's own value."""
+    from drizzle_lsp.rules.selection import settings_value
+
+    value = settings_value(settings, "lock_timeout") or settings_value(settings, "migrate.lock-timeout") or "5s"
+    return str(value).replace("'", "")

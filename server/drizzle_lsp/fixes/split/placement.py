@@ -45,6 +45,7 @@ class PlacementContext:
     prefix: str = "index"  # drizzle config migrations.prefix
     migrator: str = "transaction"  # analysis.migrator mode
     read_text: Callable[[str], str | None] | None = None  # the editor's unsaved text wins over the disk
+    lock_timeout: str = "5s"  # the project's lock timeout (settings), set at the head of each new step
 
 
 def place_split(plan: SplitPlan, context: PlacementContext) -> Fix | None:
@@ -57,7 +58,8 @@ def place_split(plan: SplitPlan, context: PlacementContext) -> Fix | None:
     migrations = [m for m in folder.migrations if not m.missing]
     if not migrations or migration.sql_path not in {m.sql_path for m in migrations}:
         return None
-    texts = [render_step(step, migrator=context.migrator, first=(i == 0)) for i, step in enumerate(plan.steps)]
+    texts = [render_step(step, migrator=context.migrator, first=(i == 0), lock_timeout=context.lock_timeout)
+             for i, step in enumerate(plan.steps)]
     texts[0] = _keep_user_comments(_read(context, migration.sql_path) or migration.text, texts[0])
     if migrations[-1].sql_path != migration.sql_path:
         later = migrations[[m.sql_path for m in migrations].index(migration.sql_path) + 1]
@@ -88,14 +90,18 @@ def fix_title(plan: SplitPlan, migrator: str) -> str:
     return title
 
 
-def render_step(step: SplitStep, *, migrator: str, first: bool = False) -> str:
+def render_step(step: SplitStep, *, migrator: str, first: bool = False, lock_timeout: str | None = "5s") -> str:
     """A step as a migration file: the markers and the comments first, statements joined by breakpoints.
 
     Under drizzle's transactional migrator every pending migration runs in one transaction, so a later step would
     still share it with the step before (the VALIDATE under the ADD's lock, the concurrent build refused with 25001).
     A later step therefore starts with ``COMMIT;``, and a step that can run in a transaction then opens its own with
     ``BEGIN;`` (drizzle's closing COMMIT, or the next step's, ends it), so each step is atomic and runs after the
-    previous one committed. ``SPLIT_STEP_MARKER`` tells the transaction rules these statements are deliberate."""
+    previous one committed. ``SPLIT_STEP_MARKER`` tells the transaction rules these statements are deliberate.
+
+    A new step that runs in a transaction also gets ``SET LOCAL lock_timeout``: its short ACCESS EXCLUSIVE locks (SET
+    NOT NULL, USING INDEX) must give up rather than queue every query behind them, as ``require-lock-timeout`` asks
+    of any migration. neon-http keeps no session between statements, so there it would be a no-op."""
     lines: list[str] = []
     if step.no_transaction:
         lines.append(NO_TRANSACTION_MARKER)
@@ -114,6 +120,10 @@ def render_step(step: SplitStep, *, migrator: str, first: bool = False) -> str:
         lines.append(f"-- COMMIT ends drizzle's migration transaction so this step runs after the previous one "
                      f"committed: {COMMIT_COST}.")
         statements[:0] = ["COMMIT;"] if step.no_transaction else ["COMMIT;", "BEGIN;"]
+    if (not first and lock_timeout and not step.no_transaction and migrator in ("transaction", "per-file")
+            and not any("lock_timeout" in s.lower() for s in statements)):
+        at = 2 if boundary else 0
+        statements.insert(at, f"SET LOCAL lock_timeout = '{lock_timeout}';")
     body = f"{BREAKPOINT}\n".join(statements)
     return "\n".join(lines + [body]) + "\n"
 
