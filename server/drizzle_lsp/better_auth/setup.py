@@ -129,13 +129,28 @@ def _collect(model: Any, read: Reader) -> _Inputs:
         version = _declared_version(text)
         if version is not None and declared is None:
             declared, own = (path, version), folder == root
-    installed = _installed_version(folders, read)
     calls = _call_files(root, model, read)
     outside: set[str] = set()
-    if not calls and len(folders) > 1 and declared is not None and not own:
-        # A monorepo: the auth config usually lives in the app, the schema in a shared package.
-        calls = [(p, t) for p, t in _scan(folders[-1], read, skip=root)]
+    version_folders = list(folders)
+    if not calls and len(folders) > 1 and (own or _core_tables_present(model.schema)):
+        # A monorepo: the auth config usually lives in an app, the schema in a shared package. What is found there
+        # counts only when the schema holds Better Auth's tables (see _build), so other projects skip the walk.
+        calls = sorted(_scan(folders[-1], read, skip=root), key=lambda item: _preference(folders[-1], item[0]))
         outside = {p for p, _ in calls}
+        if calls:
+            app = _folders_up(os.path.dirname(calls[0][0]))
+            version_folders += [f for f in app if f not in version_folders]
+            if declared is None:
+                for folder in app:
+                    path = os.path.join(folder, "package.json")
+                    text = read(path) if os.path.isfile(path) else None
+                    version = _declared_version(text) if text else None
+                    if text is not None:
+                        packages.append((path, text))
+                    if version is not None:
+                        declared = (path, version)
+                        break
+    installed = _installed_version(version_folders, read)
     return _Inputs(root, packages, declared, own, installed, calls, outside)
 
 
@@ -325,10 +340,10 @@ def _build(model: Any, inputs: _Inputs) -> AuthSetup | None:
         generate_id=read_options.generate_id,
         rate_limit_storage=read_options.rate_limit_storage,
         plugins=tuple(read_options.plugins),
-        plugin_options=tuple((p, tuple(sorted(o.items()))) for p, o in sorted(read_options.plugin_options.items())),
-        model_names=tuple(sorted(read_options.model_names.items())),
-        field_names=tuple(sorted((m, f, k) for m, fields in read_options.field_names.items()
-                                 for f, k in fields.items())),
+        # In the order the config writes them: equal configs give equal (and equally cached) options.
+        plugin_options=tuple((p, tuple(o.items())) for p, o in read_options.plugin_options.items()),
+        model_names=tuple(read_options.model_names.items()),
+        field_names=tuple((m, f, k) for m, fields in read_options.field_names.items() for f, k in fields.items()),
     )
     setup = AuthSetup(
         detected_by=detected_by,
