@@ -119,7 +119,8 @@ def test_organization_teams_and_separately_packaged_plugins():
     assert extra["jwks"].plugin == "jwt"
     assert field(extra["rateLimit"], "lastRequest").bigint
     assert "rateLimit" not in tables_by_model(AuthOptions(rate_limit_storage="memory"))
-    assert set(tables_by_model(AuthOptions(plugins=("someUnknownPlugin",)))) == {"user", "session", "account", "verification"}
+    unknown = tables_by_model(AuthOptions(plugins=("someUnknownPlugin",)))
+    assert set(unknown) == {"user", "session", "account", "verification"}
 
 
 def test_stale_issuer_only_in_1_7_0_to_1_7_2():
@@ -132,7 +133,9 @@ def test_stale_issuer_only_in_1_7_0_to_1_7_2():
     (index,) = old["account"].indexes
     assert (index.fields, index.unique, index.name) == (("issuer", "accountId"), True, "account_issuer_accountId_uidx")
     assert tables_by_model(AuthOptions())["account"].indexes == ()
-    renamed = tables_by_model(AuthOptions(version="1.7.0", use_plural=True, field_names=(("account", "accountId", "providerAccountId"),)))
+    renamed = tables_by_model(
+        AuthOptions(version="1.7.0", use_plural=True, field_names=(("account", "accountId", "providerAccountId"),))
+    )
     assert renamed["account"].indexes[0].keys == ("issuer", "providerAccountId")
     assert renamed["account"].indexes[0].name == "accounts_issuer_providerAccountId_uidx"
     # passkey is missing from the 1.7.2 dump (separate package): the newest description stands in
@@ -210,7 +213,9 @@ def test_long_index_names_are_shortened_like_better_auth():
 def test_memoised_and_tolerates_unhashable_option_values():
     options = AuthOptions(plugins=("twoFactor",))
     assert expected_tables(options) is expected_tables(AuthOptions(plugins=("twoFactor",)))
-    unhashable = AuthOptions(plugins=("organization",), plugin_options=(("organization", (("teams", {"enabled": True}),)),))
+    unhashable = AuthOptions(
+        plugins=("organization",), plugin_options=(("organization", (("teams", {"enabled": True}),)),)
+    )
     assert "team" in {t.model for t in expected_tables(unhashable)}
 
 
