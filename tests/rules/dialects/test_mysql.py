@@ -79,3 +79,29 @@ def test_no_breakpoints_mysql_corpus_is_flagged_once_per_file(tmp_path):
     flagged = only(lint(copy_corpus("11-mysql-events-no-breakpoints", tmp_path)), "missing-statement-breakpoints")
     assert len(flagged) == 3 and len({f.path for f in flagged}) == 3
     assert all("breakpoints: false" in f.message and "MySQL" in f.message for f in flagged)
+
+
+def test_narrow_keys_on_the_events_corpus(tmp_path):
+    flagged = only(lint(copy_corpus("11-mysql-events-no-breakpoints", tmp_path)), "prefer-bigint-primary-key")
+    messages = sorted(f.message for f in flagged)
+    assert 'primary key column "venues"."id" is `int`: inserts fail once ids pass 2,147,483,647' in messages
+    assert any('"tix_events"."venue_id" is `int` and references the int primary key "venues"."id"' in m
+               for m in messages)
+
+
+def test_unsigned_and_serial_keys():
+    ts = """import { mysqlTable, serial, int } from "drizzle-orm/mysql-core";
+export const tags = mysqlTable("tags", { id: int({ unsigned: true }).primaryKey().autoincrement() });
+export const posts = mysqlTable("posts", { id: serial().primaryKey() });
+"""
+    [finding] = only(lint_memory(ts=ts, dialect="mysql", select=["prefer-bigint-primary-key"]),
+                     "prefer-bigint-primary-key")
+    assert '"tags"."id" is `int unsigned`' in finding.message and "4,294,967,295" in finding.message
+    assert any("unsigned: true" in edit.new_text for edit in finding.fix.edits)  # the fix keeps the sign
+
+
+def test_sqlite_integer_keys_are_64_bit():
+    ts = """import { sqliteTable, integer } from "drizzle-orm/sqlite-core";
+export const tags = sqliteTable("tags", { id: integer().primaryKey({ autoIncrement: true }) });
+"""
+    assert_clean(lint_memory(ts=ts, dialect="sqlite"), "prefer-bigint-primary-key")

@@ -11,17 +11,44 @@ from drizzle_lsp.rules._support.type_policy import (
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
 
 _LIMITS = {"integer": "2,147,483,647", "smallint": "32,767"}
+# MySQL's narrow integer types, signed and unsigned (drizzle's mysql serial() is bigint unsigned: not narrow)
+_MYSQL_LIMITS = {
+    ("int", False): "2,147,483,647", ("int", True): "4,294,967,295",
+    ("mediumint", False): "8,388,607", ("mediumint", True): "16,777,215",
+    ("smallint", False): "32,767", ("smallint", True): "65,535",
+    ("tinyint", False): "127", ("tinyint", True): "255",
+}
 
 
-def _narrow(column: Column) -> str | None:
-    """``integer`` or ``smallint`` when the column holds a 32- or 16-bit integer (serials included)."""
+def _mysql_narrow(type_text: str) -> tuple[str, bool] | None:
+    words = type_text.lower().replace("`", "").replace("(", " (").split()
+    base = {"integer": "int"}.get(words[0], words[0]) if words else ""
+    key = (base, "unsigned" in words)
+    return key if key in _MYSQL_LIMITS else None
+
+
+def _narrow(column: Column, dialect: str = "postgresql") -> str | None:
+    """``integer`` or ``smallint`` when the column holds a 32- or 16-bit integer (serials included); on MySQL the
+    type's own name (``int``, ``int unsigned``, ``mediumint`` ...)."""
+    if dialect == "mysql":
+        found = _mysql_narrow(column.type)
+        return (found[0] + (" unsigned" if found[1] else "")) if found else None
     parsed = parse_type(column.type)
     return parsed.base if parsed.base in _LIMITS and not parsed.array_dims else None
 
 
+def _limit(narrow: str | None, dialect: str) -> str:
+    if dialect == "mysql" and narrow:
+        found = _mysql_narrow(narrow)
+        if found:
+            return _MYSQL_LIMITS[found]
+    return _LIMITS.get(narrow or "integer", _LIMITS["integer"])
+
+
 def _role(schema: DatabaseSchema, table: Table, column: Column) -> tuple[str, str] | None:
     """("primary key", "") or ("reference", '"users"."id"') when ``column`` is a narrow key or points at one."""
-    if _narrow(column) is None:
+    dialect = schema.dialect
+    if _narrow(column, dialect) is None:
         return None
     if is_primary_key(table, column):
         return "primary key", ""
@@ -30,7 +57,7 @@ def _role(schema: DatabaseSchema, table: Table, column: Column) -> tuple[str, st
             continue
         target_table = schema.table(fk.table_to, fk.schema_to)
         target = target_table.columns.get(fk.columns_to[0]) if target_table is not None else None
-        if target is not None and _narrow(target) is not None and is_primary_key(target_table, target):
+        if target is not None and _narrow(target, dialect) is not None and is_primary_key(target_table, target):
             return "reference", quoted(target_table.name, target.name)
     return None
 
@@ -53,6 +80,11 @@ class PreferBigintPrimaryKey(Rule):
     that references it: each rewrites its table and indexes under an ACCESS EXCLUSIVE lock (no reads, no writes).
     `bigint` costs 4 more bytes per row and is the safe default; with `mode: 'number'` drizzle still returns a
     JavaScript number (exact up to 2^53).
+
+    On MySQL the same holds for `int` (`int unsigned` stops at 4,294,967,295), `mediumint`, `smallint` and
+    `tinyint` keys: once `AUTO_INCREMENT` reaches the type's maximum every insert fails with a duplicate-key error
+    (1062), and widening copies the table. drizzle's MySQL `serial()` is already `bigint unsigned`. SQLite is not
+    checked: its `integer` keys are 64-bit.
 
     ## Example
     ```ts
@@ -96,7 +128,7 @@ class PreferBigintPrimaryKey(Rule):
     group = "types"
     severity = "warning"
     has_fix = True
-    dialects = ("postgresql",)
+    dialects = ("postgresql", "mysql")  # SQLite's integer is already 64-bit
     target = "schema+migration"
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
@@ -106,11 +138,13 @@ class PreferBigintPrimaryKey(Rule):
         role = _role(ctx.schema, ts.table, ts.column)
         if role is None:
             return
-        narrow = _narrow(ts.column)
-        message, help = _describe(ts.label, ts.column, narrow, role)
+        narrow = _narrow(ts.column, ctx.dialect)
+        message, help = _describe(ts.label, ts.column, narrow, role, ctx.dialect)
         if not is_new_column(ctx.project, ts):
-            help += (" On this existing table the type change rewrites the table and its indexes under an ACCESS "
-                     "EXCLUSIVE lock: do it while the table is small, or plan an expand/contract migration.")
+            lock = ("copies the table, blocking its writes" if ctx.dialect == "mysql" else
+                    "rewrites the table and its indexes under an ACCESS EXCLUSIVE lock")
+            help += (f" On this existing table the type change {lock}: do it while the table is small, or plan an "
+                     "expand/contract migration.")
         yield self.violation(message, ts.column.type_range or ts.column.range, help=help, fix=_ts_fix(ctx, ts.column))
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
@@ -118,7 +152,7 @@ class PreferBigintPrimaryKey(Rule):
             return
         replay = getattr(ctx.project, "replay", None)
         for column in sql_columns(ctx.op):
-            narrow = _narrow(Column(column.name, column.type))
+            narrow = _narrow(Column(column.name, column.type), ctx.dialect)
             if narrow is None:
                 continue
             if declared_in_typescript(ctx.project, column.table, column.schema, column.name):
@@ -132,16 +166,20 @@ class PreferBigintPrimaryKey(Rule):
                 role = _role(DatabaseSchema(), own, column.column) if column.column is not None else None
             if role is None:
                 continue
-            message, help = _describe(column.label, Column(column.name, column.type), narrow, role)
-            written = serial_kind(column.type)
+            message, help = _describe(column.label, Column(column.name, column.type), narrow, role, ctx.dialect)
+            written = serial_kind(column.type) if ctx.dialect == "postgresql" else None
             replacement = "bigserial" if written else "bigint"
+            if ctx.dialect == "mysql" and column.type_range is not None and "unsigned" in ctx.migration.text[
+                    column.type_range.start:column.type_range.end].lower():
+                replacement = "bigint unsigned"
             yield self.violation(message, column.type_range, help=help,
                                  fix=replace_type(column.type_range, replacement, "suggestion"))
 
 
-def _describe(label: str, column: Column, narrow: str | None, role: tuple[str, str]) -> tuple[str, str]:
-    limit = _LIMITS.get(narrow or "integer", _LIMITS["integer"])
-    written = serial_kind(column.type) or narrow
+def _describe(label: str, column: Column, narrow: str | None, role: tuple[str, str],
+              dialect: str = "postgresql") -> tuple[str, str]:
+    limit = _limit(narrow, dialect)
+    written = (serial_kind(column.type) if dialect == "postgresql" else None) or narrow
     if role[0] == "primary key":
         message = f"primary key {label} is `{written}`: inserts fail once ids pass {limit}"
         help = ("Use `bigint({ mode: 'number' })` (64-bit; drizzle still returns a number) for the key and for every "
@@ -160,6 +198,9 @@ def _ts_fix(ctx: SchemaContext, column: Column) -> Fix | None:
 
 def _number_mode(call: BuilderCall) -> list[TextEdit]:
     quote = call.quote()
-    mode = f"{{ mode: {quote}number{quote} }}"
+    options = call.source.node_text(call.options) if call.options is not None else ""
+    # MySQL's int({ unsigned: true }) keeps its sign: bigint takes the same option
+    unsigned = ", unsigned: true" if "unsigned" in options and "true" in options else ""
+    mode = f"{{ mode: {quote}number{quote}{unsigned} }}"
     name = call.source.node_text(call.column_name) + ", " if call.column_name is not None else ""
     return [replace_arguments(call, f"({name}{mode})")]
