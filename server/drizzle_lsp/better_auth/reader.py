@@ -18,6 +18,7 @@ from drizzle_lsp.workspace.tsvalues import EnvRef, Evaluator, Unresolved, parse
 Node = tree_sitter.Node
 
 UNRESOLVED = "better-auth-config-unresolved"
+SPREAD = "..."  # in ReadOptions.schema_keys: the adapter's schema object spreads the exports into itself
 MODELS = ("user", "session", "account", "verification")
 PROVIDERS = {"pg": "pg", "postgres": "pg", "postgresql": "pg", "sqlite": "sqlite", "d1": "sqlite", "mysql": "mysql"}
 # Modules Better Auth's entry point and its Drizzle adapter are imported from (the adapter moved between releases).
@@ -207,6 +208,9 @@ class _CallReader:
             elif child.type == "shorthand_property_identifier":
                 name = self.ev.text(child)
                 self.out.schema_keys[name] = name
+            elif child.type == "spread_element":
+                # `{ ...schema, user: users }`: every export stays a key, the pairs add or override some
+                self.out.schema_keys[SPREAD] = SPREAD
 
     # -- advanced.database.generateId ------------------------------------------------------------------------------
     def _advanced(self, node: Node) -> None:

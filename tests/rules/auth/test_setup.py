@@ -206,3 +206,20 @@ def test_the_language_server_session_rechecks_the_schema_when_the_auth_config_is
     session.set_document(auth, None)  # closed unsaved: back to the file on disk
     session.refresh({auth})
     assert not [f for f in session.findings.get(schema, []) if f.group == "auth"]
+
+
+@pytest.mark.parametrize("schema_option, missing", [
+    ("{ ...schema, user: schema.users }", []),
+    ("{ user: schema.users }", ["account", "session", "verification"]),
+])
+def test_the_adapters_schema_object_decides_the_keys(tmp_path, schema_option, missing):
+    root = copy_case(tmp_path, "base")
+    text = read(os.path.join(root, SCHEMA))
+    edit(root, SCHEMA, text, text.replace("export const user = ", "export const users = ")
+         .replace("user.id", "users.id").replace("relations(user,", "relations(users,").replace("one(user,", "one(users,"))
+    edit(root, "auth.ts", 'drizzleAdapter(db, { provider: "pg" })',
+         f'drizzleAdapter(db, {{ provider: "pg", schema: {schema_option} }})')
+    edit(root, "auth.ts", 'import { db } from "./db";', 'import { db } from "./db";\nimport * as schema from "./auth-schema";')
+    findings = auth_findings(root)
+    assert sorted(f.message.split("`")[1] for f in findings) == missing
+    assert {f.rule for f in findings} <= {"better-auth-missing-table"}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import tree_sitter
 
 from drizzle_lsp.better_auth import AuthField, AuthSetup, AuthTable, setup_for
+from drizzle_lsp.better_auth.reader import SPREAD
 from drizzle_lsp.model import Column, DatabaseSchema, SourceRange, Table
 from drizzle_lsp.rules._support.ts_builders import SchemaSource, schema_source
 from drizzle_lsp.rules._support.ts_tables import node_spanning
@@ -57,7 +58,10 @@ def auth_match(ctx: object) -> AuthMatch | None:
     if cached is not None and cached.setup is setup and cached.schema is schema:
         return cached
     exported = {t.key: t for t in schema.tables.values() if t.key}
-    by_key = {k: exported[v] for k, v in setup.schema_keys.items() if v in exported} if setup.schema_keys else exported
+    by_key = exported
+    if setup.schema_keys:
+        by_key = dict(exported) if SPREAD in setup.schema_keys else {}
+        by_key.update({k: exported[v] for k, v in setup.schema_keys.items() if v in exported})
     match = AuthMatch(setup, schema, by_key)
     for auth_table in setup.tables:
         table = by_key.get(auth_table.export_key)
