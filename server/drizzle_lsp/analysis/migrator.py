@@ -52,6 +52,13 @@ def infer_migrator(config: DrizzleConfig, project_root: str, setting: str | None
             return MigratorMode(mode, f"set by migrator = \"{setting}\" in .drizzle-lsp.toml")
     if config.sql_dialect == "sqlite" and config.driver == "d1-http":
         return MigratorMode(PER_FILE, "drizzle.config driver is d1-http (wrangler applies each file in its own transaction)")
+    if config.sql_dialect == "sqlite":
+        out = os.path.normpath(os.path.join(project_root, config.out))
+        for binding in getattr(config, "d1_bindings", None) or []:
+            if binding.migrations_dir == out:
+                wrangler = os.path.relpath(binding.wrangler_path, project_root)
+                return MigratorMode(PER_FILE, f"{wrangler} points D1's migrations_dir at the out folder: wrangler d1 "
+                                              "migrations apply runs each file in its own transaction")
     found = _scan_imports(project_root)
     if found:
         return found

@@ -345,3 +345,12 @@ def test_not_null_column_without_default_is_flagged_and_sqlite_refuses_it(tmp_pa
     with pytest.raises(sqlite3.OperationalError) as refused:
         connection.execute(statement)
     assert str(refused.value) in finding.message
+
+
+def test_wrangler_applies_each_file_in_its_own_transaction(tmp_path):
+    root = copy_corpus(CASE, tmp_path)
+    assert load_workspace([str(root)]).projects[0].migrator == "per-file"
+    later = migration_files(root)[2]
+    later.write_text(later.read_text() + "--> statement-breakpoint\nALTER TABLE `ghosts` ADD `x` integer;")
+    finding = assert_flags(lint(root), "reference-to-missing-object", message_contains="ghosts")
+    assert finding.message.endswith("and this migration rolls back")
