@@ -210,3 +210,25 @@ def _statements(sql: str) -> list[str]:
         if statement:
             statements.append(statement)
     return statements
+
+
+@pytest.mark.parametrize("dialect, text", [
+    ("postgresql", ""),
+    ("sqlite", 'import { sqliteTable, text } from "drizzle-orm/sqlite-core";\n\nexport const notes = sqliteTable("notes", {\n'
+               '  id: text("id").primaryKey(),\n});\n'),
+])
+def test_a_project_that_declares_better_auth_gets_its_whole_schema_from_the_fix(tmp_path, dialect, text):
+    from drizzle_lsp.rules.testing import write_project
+
+    root = write_project(str(tmp_path / "app"), ts=text, dialect=dialect,
+                         package_json={"name": "app", "dependencies": {"better-auth": "^1.7.0"}})
+    before = auth_findings(root)
+    assert sorted(f.message.split("`")[1] for f in before if f.rule == "better-auth-missing-table") == [
+        "account", "session", "user", "verification"]
+    # what is left says that no betterAuth({...}) call was found, so defaults were assumed
+    assert [f.rule for f in fix_until_clean(root)] == ["better-auth-config-unresolved"]
+    schema = read(os.path.join(root, "src", "schema.ts"))
+    assert schema.startswith("import { ")
+    if dialect == "sqlite":
+        assert 'emailVerified: integer("email_verified", { mode: "boolean" }).default(false).notNull()' in schema
+        assert "export const notes" in schema

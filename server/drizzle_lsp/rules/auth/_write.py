@@ -178,7 +178,7 @@ class Writer:
             for name, local in locals_.items():
                 text = text.replace(f"\0{name}\0", local)
             out.append(TextEdit(edit.path, edit.start, edit.end, text))
-        return _merge(import_edits) + out
+        return _merge(import_edits + out)
 
 
 def _import_all(source: SchemaSource, module: str, names: list[str]) -> tuple[dict[str, str], list[TextEdit]] | None:
