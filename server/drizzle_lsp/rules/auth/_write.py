@@ -200,7 +200,8 @@ def _import_all(source: SchemaSource, module: str, names: list[str]) -> tuple[di
         result = {n: existing.get(n, n) for n in names}
         if imports:
             return result, [TextEdit.insert(source.path, source.parsed.end(imports[-1]), "\n" + line)]
-        return result, [TextEdit.insert(source.path, 0, line + "\n")]
+        gap = "\n" if source.text.startswith("\n") else "\n\n"  # a blank line between imports and code
+        return result, [TextEdit.insert(source.path, 0, line + gap)]
     result: dict[str, str] = {}
     edits: list[TextEdit] = []
     for name in names:
