@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
+from tests.migrate.conftest import older_postgres_uri  # noqa: F401  (a fixture: the distribution's older server)
+
 
 @dataclass
 class Pair:
@@ -19,15 +21,16 @@ class Pair:
         return (self.original, self.split)
 
 
+@pytest.fixture(params=["embedded", "older"])
+def server_uri(request):
+    """The embedded PostgreSQL, then the distribution's older one (skipped where it is not installed)."""
+    name = "postgres_uri" if request.param == "embedded" else "older_postgres_uri"
+    return request.getfixturevalue(name)
+
+
 @pytest.fixture
-def pair(postgres_uri, fresh_database):
-    original_uri, split_uri = fresh_database(postgres_uri), fresh_database(postgres_uri)
+def pair(server_uri, fresh_database):
+    original_uri, split_uri = fresh_database(server_uri), fresh_database(server_uri)
     with psycopg.connect(original_uri, autocommit=True) as original, \
             psycopg.connect(split_uri, autocommit=True) as split:
         yield Pair(original, split, split_uri)
-
-
-@pytest.fixture
-def server_major(postgres_uri) -> int:
-    with psycopg.connect(postgres_uri) as connection:
-        return int(connection.execute("SHOW server_version_num").fetchone()[0]) // 10000

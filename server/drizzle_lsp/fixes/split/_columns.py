@@ -84,17 +84,11 @@ def change_type(item: Item, *, dry_run: bool) -> str | None:
     plan.add(BACKFILL, _sql.batched_update(op.schema, table, op.table or "", f"{new} = {value}",
                                            f"{new} IS NULL AND {old} IS NOT NULL"))
     plan.backfilled.add(item.key)
-    not_null = None
     if column.not_null:
-        not_null = enforce_not_null(item, new[1:-1].replace('""', '"'), after_backfill=True)
-    plan.add(FINALIZE, item.alter(f"DROP COLUMN {old}"), item.alter(f"RENAME COLUMN {new} TO {old}"))
+        enforce_not_null(item, new[1:-1].replace('""', '"'), after_backfill=True)
+    plan.finish(item.key, item.alter(f"DROP COLUMN {old}"), item.alter(f"RENAME COLUMN {new} TO {old}"))
     if column.default is not None:
-        plan.add(FINALIZE, item.alter(f"ALTER COLUMN {old} SET DEFAULT {column.default}"))
-    if not_null is not None and plan.version >= 18:
-        wanted = f"{op.table}_{column.name}_not_null"
-        if len(wanted.encode("utf-8")) <= _sql.PG_NAME_BYTES and wanted != not_null:
-            # the old column's NOT NULL went with it: its name is free for the new one
-            plan.add(FINALIZE, item.alter(f"RENAME CONSTRAINT {quoted(not_null)} TO {quoted(wanted)}"))
+        plan.finish(item.key, item.alter(f"ALTER COLUMN {old} SET DEFAULT {column.default}"))
     plan.note(ORIGINAL, f"{item.label}.{new} is the new {written} column that replaces {old}. Until the last step, the "
                         f"application must write both {old} and {new} (or a trigger must copy {old} into {new}): rows "
                         f"it changes after their backfill batch would otherwise keep a stale {new}.")

@@ -15,8 +15,8 @@ from drizzle_lsp.rules._support.identifiers import quoted, table_label
 # ORIGINAL: what the migration file keeps (short locks only). BACKFILL: batched data changes, repeated until they
 # change no row. CONCURRENT: CREATE/DROP INDEX CONCURRENTLY, outside any transaction; after the backfill so a unique
 # index is built on the final data, once. ENFORCE: NOT VALID constraints that must follow the backfill (an earlier
-# CHECK (c IS NOT NULL) would make every update of a row not yet backfilled fail). VALIDATE then FINALIZE: one step;
-# every scan under SHARE UPDATE EXCLUSIVE runs before the first ACCESS EXCLUSIVE of that step.
+# CHECK (c IS NOT NULL) would make every update of a row not yet backfilled fail). VALIDATE then FINALIZE (held in
+# ``Plan.finalize``, by table): every scan under SHARE UPDATE EXCLUSIVE runs before the first ACCESS EXCLUSIVE.
 ORIGINAL, BACKFILL, CONCURRENT, ENFORCE, VALIDATE, FINALIZE = range(6)
 PHASES = (ORIGINAL, BACKFILL, CONCURRENT, ENFORCE, VALIDATE, FINALIZE)
 
@@ -32,9 +32,16 @@ class Plan:
     relation_names: dict[str, set[str]] = field(default_factory=dict)  # schema -> names taken (indexes, tables)
     constraint_names: dict[str, set[str]] = field(default_factory=dict)  # "schema.table" -> names taken
     backfilled: set[str] = field(default_factory=set)  # "schema.table" of tables with a moved backfill
+    # FINALIZE statements by table: each table's brief ACCESS EXCLUSIVE statements get a transaction of their own, so
+    # no transaction holds two existing tables exclusively (two migrations locking them in another order deadlock)
+    finalize: dict[str, list[str]] = field(default_factory=dict)
+    enforce_keys: list[str] = field(default_factory=list)  # the table of each ENFORCE statement, for the same reason
 
     def add(self, phase: int, *statements: str) -> None:
         self.phases[phase].extend(statements)
+
+    def finish(self, key: str, *statements: str) -> None:
+        self.finalize.setdefault(key, []).extend(statements)
 
     def note(self, phase: int, text: str) -> None:
         if text not in self.notes[phase]:
@@ -106,27 +113,24 @@ def table_key(schema: str | None, table: str) -> str:
 
 
 def enforce_not_null(item: Item, column: str, *, after_backfill: bool) -> str:
-    """NOT NULL on an existing column without a scan under ACCESS EXCLUSIVE; returns the constraint's name.
+    """NOT NULL on an existing column without a scan under ACCESS EXCLUSIVE; returns the check's name.
 
-    Before PostgreSQL 18: ``CHECK (c IS NOT NULL) NOT VALID`` (brief lock, no scan), its VALIDATE in a later step
-    (SHARE UPDATE EXCLUSIVE: reads and writes go on), then SET NOT NULL, which PostgreSQL 12+ proves from the validated
-    check without reading a row, and the check is dropped. PostgreSQL 18 has ``NOT NULL … NOT VALID`` and validates it
-    the same way; the constraint then is the column's NOT NULL, under the name SET NOT NULL would give it."""
+    ``CHECK (c IS NOT NULL) NOT VALID`` (brief lock, no scan), its VALIDATE in a later step (SHARE UPDATE EXCLUSIVE:
+    reads and writes go on), then SET NOT NULL, which PostgreSQL 12+ proves from the validated check without reading
+    a row, and the check is dropped. PostgreSQL 18's ``ADD CONSTRAINT … NOT NULL c NOT VALID`` does the same in fewer
+    statements (measured: VALIDATE under SHARE UPDATE EXCLUSIVE), but drizzle-lsp's own SQL reader takes it for a
+    plain SET NOT NULL, so re-checking the split migration would report the scan the split removed; the check form
+    works on every version from 12 and leaves the same NOT NULL behind."""
     plan = item.plan
     table = item.op.table or ""
     phase = ENFORCE if after_backfill else ORIGINAL
-    if plan.version >= 18:
-        name = item.constraint_name(f"{table}_{column}", "_not_null")
-        plan.add(phase, item.alter(f"ADD CONSTRAINT {quoted(name)} NOT NULL {quoted(column)} NOT VALID"))
-        plan.add(VALIDATE, item.alter(f"VALIDATE CONSTRAINT {quoted(name)}"))
-        plan.note(VALIDATE, "PostgreSQL 18 validates a NOT NULL … NOT VALID constraint under SHARE UPDATE EXCLUSIVE: "
-                            "reads and writes continue during the scan.")
-        return name
     name = item.constraint_name(f"{table}_{column}", "_not_null_check")
     plan.add(phase, item.alter(f"ADD CONSTRAINT {quoted(name)} CHECK ({quoted(column)} IS NOT NULL) NOT VALID"))
+    if phase == ENFORCE:
+        plan.enforce_keys.append(item.key)
     plan.add(VALIDATE, item.alter(f"VALIDATE CONSTRAINT {quoted(name)}"))
-    plan.add(FINALIZE, item.alter(f"ALTER COLUMN {quoted(column)} SET NOT NULL"),
-             item.alter(f"DROP CONSTRAINT {quoted(name)}"))
+    plan.finish(item.key, item.alter(f"ALTER COLUMN {quoted(column)} SET NOT NULL"),
+                item.alter(f"DROP CONSTRAINT {quoted(name)}"))
     plan.note(VALIDATE, "VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes continue. "
                         "It fails if an existing row breaks the constraint: fix those rows, then run the step again.")
     plan.note(FINALIZE, "SET NOT NULL reads no row here: the validated CHECK (… IS NOT NULL) already proves it "

@@ -136,16 +136,29 @@ def _steps(plan: Plan) -> tuple[SplitStep, ...]:
                                    "A concurrent build that fails leaves an INVALID index behind, which IF NOT EXISTS "
                                    "would then keep: drop it with DROP INDEX CONCURRENTLY IF EXISTS before running "
                                    "the step again."])))
-    if phases[ENFORCE]:
-        steps.append(SplitStep(tuple(phases[ENFORCE]), "not_null_check",
-                               "Refuse new NULLs; existing rows are checked in the next step", notes=tuple(
-                                   notes[ENFORCE] + ["NOT VALID: a brief lock, no scan. It must commit before the "
-                                                     "validation, which would otherwise scan under its lock."])))
-    if phases[VALIDATE] or phases[FINALIZE]:
+    enforcing: dict[str, list[str]] = {}
+    for key, statement in zip(plan.enforce_keys, phases[ENFORCE]):
+        enforcing.setdefault(key, []).append(statement)
+    for number, (key, statements) in enumerate(enforcing.items()):
+        slug = "not_null_check" if number == 0 else f"not_null_check_{key.split('.', 1)[1]}"[:40]
+        steps.append(SplitStep(tuple(statements), slug, "Refuse new NULLs; existing rows are checked in a later step",
+                               notes=tuple(notes[ENFORCE] + [
+                                   "NOT VALID: a brief lock, no scan. It must commit before the validation, which "
+                                   "would otherwise scan under its lock; one table per step, so that no transaction "
+                                   "holds two tables exclusively."])))
+    finishing = list(plan.finalize.items())
+    if phases[VALIDATE] or finishing:
+        first = finishing.pop(0)[1] if finishing else []
         slug, title = (("validate", "Validate the constraints without blocking writes, then apply what they prove")
-                       if phases[VALIDATE] else ("attach_index", "Attach the concurrently built indexes"))
-        steps.append(SplitStep(tuple(phases[VALIDATE] + phases[FINALIZE]), slug, title,
+                       if phases[VALIDATE] else ("attach_index", "Attach the concurrently built index"))
+        steps.append(SplitStep(tuple(phases[VALIDATE] + first), slug, title,
                                notes=tuple(notes[VALIDATE] + notes[FINALIZE])))
+    for key, statements in finishing:
+        table = key.split(".", 1)[1]
+        steps.append(SplitStep(tuple(statements), f"finish_{table}"[:40], f"Apply what the validation proved on "
+                               f"{table}, in a transaction of its own", notes=(
+                                   "Brief ACCESS EXCLUSIVE locks only; one table per transaction, so that no "
+                                   "transaction holds two tables exclusively.",)))
     return tuple(steps)
 
 
@@ -206,7 +219,7 @@ def _unique_through_index(item: Item, *, dry_run: bool) -> str | None:
             if existing is not None and not existing.not_null:
                 # USING INDEX would set NOT NULL itself, and scan the table under ACCESS EXCLUSIVE to do it.
                 enforce_not_null(item, column, after_backfill=item.key in item.plan.backfilled)
-    item.plan.add(FINALIZE, item.alter(f"ADD CONSTRAINT {name} {kind} USING INDEX {name}"))
+    item.plan.finish(item.key, item.alter(f"ADD CONSTRAINT {name} {kind} USING INDEX {name}"))
     item.plan.note(FINALIZE, f"ADD CONSTRAINT … {kind} USING INDEX adopts the index built concurrently: a brief "
                              f"ACCESS EXCLUSIVE lock, no scan.")
     return None
