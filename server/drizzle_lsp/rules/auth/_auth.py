@@ -116,12 +116,8 @@ def near_column(table: Table, auth_table: AuthTable, wanted: AuthField) -> Colum
     return None
 
 
-def label(table: Table) -> str:
-    return table.key or table.name
 
 
-def is_pg(setup: AuthSetup) -> bool:
-    return setup.provider == "pg"
 
 
 def version_tuple(version: str | None) -> tuple[int, int, int] | None:

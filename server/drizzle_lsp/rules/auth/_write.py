@@ -178,7 +178,7 @@ class Writer:
             for name, local in locals_.items():
                 text = text.replace(f"\0{name}\0", local)
             out.append(TextEdit(edit.path, edit.start, edit.end, text))
-        return _merge(import_edits + out)
+        return merge_insertions(import_edits + out)
 
 
 def _import_all(source: SchemaSource, module: str, names: list[str]) -> tuple[dict[str, str], list[TextEdit]] | None:
@@ -213,7 +213,7 @@ def _import_all(source: SchemaSource, module: str, names: list[str]) -> tuple[di
     return result, edits
 
 
-def _merge(edits: list[TextEdit]) -> list[TextEdit]:
+def merge_insertions(edits: list[TextEdit]) -> list[TextEdit]:
     """Insertions at one point joined into one edit (the edit applier refuses two insertions at the same place)."""
     merged: dict[tuple[str, int, int], TextEdit] = {}
     for edit in edits:

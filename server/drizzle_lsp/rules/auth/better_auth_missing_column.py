@@ -7,7 +7,7 @@ from drizzle_lsp.model import Table
 from drizzle_lsp.rules._support.ts_tables import add_extra_config_entry, append_to_list, line_indent, starts_line, \
     table_source
 from drizzle_lsp.rules.auth._auth import FIELD_NOT_FOUND, AuthMatch, auth_match, columns_by_key, near_column
-from drizzle_lsp.rules.auth._write import Writer, _merge, index_name
+from drizzle_lsp.rules.auth._write import Writer, index_name, merge_insertions
 from drizzle_lsp.rules.framework import Fix, Rule, SchemaContext, Violation
 from drizzle_lsp.schema_ts.columns import to_camel_case
 
@@ -176,7 +176,7 @@ def _fix(ctx: SchemaContext, match: AuthMatch, auth_table: AuthTable, table: Tab
                                              to_camel_case(index_name(auth_table, indexed[0])))
         if index_edits is None:
             return None
-        edits = _merge(edits + index_edits)
+        edits = merge_insertions(edits + index_edits)
     keys = ", ".join(f.key for f in missing)
     breaks_rows = any(f.required and f.default is None and not f.on_update_now for f in missing)
     return Fix(f"Add the Better Auth column{'s' if len(missing) > 1 else ''} {keys} to {table.key}", edits,
