@@ -354,3 +354,30 @@ def test_wrangler_applies_each_file_in_its_own_transaction(tmp_path):
     later.write_text(later.read_text() + "--> statement-breakpoint\nALTER TABLE `ghosts` ADD `x` integer;")
     finding = assert_flags(lint(root), "reference-to-missing-object", message_contains="ghosts")
     assert finding.message.endswith("and this migration rolls back")
+
+
+@pytest.mark.parametrize("fixed", [False, True], ids=["as generated", "fixed"])
+def test_better_auth_sessions_on_d1_http_without_breakpoints(tmp_path, fixed):
+    # corpus 07: drizzle-kit makes user.name nullable by rebuilding user, the parent of Better Auth's cascading
+    # session and account; its files have no breakpoints, so the fix joins its statements with newlines
+    root = copy_corpus("07-sqlite-d1-better-auth-no-breakpoints", tmp_path)
+    if fixed:
+        [finding] = only(lint(root), RULE)
+        apply_fix(finding)
+        assert "--> statement-breakpoint" not in migration_files(root)[2].read_text()
+    files = migration_files(root)
+    connection = d1_like_connection()
+    apply_like_d1(connection, files[0].read_text())
+    connection.executescript("""
+        INSERT INTO user (id, name, email, created_at, updated_at) VALUES ('u1', 'A', 'a@x', 1, 1);
+        INSERT INTO session (id, expires_at, token, created_at, updated_at, user_id) VALUES ('s1', 1, 't', 1, 1, 'u1');
+        INSERT INTO account (id, account_id, provider_id, user_id, created_at, updated_at)
+            VALUES ('a1', 'x', 'p', 'u1', 1, 1);
+    """)
+    for path in files[1:]:
+        apply_like_d1(connection, path.read_text())
+    expected = [("s1",)] if fixed else []
+    assert rows(connection, "SELECT id FROM session") == expected
+    assert rows(connection, "SELECT id FROM account") == ([("a1",)] if fixed else [])
+    if fixed:
+        assert_clean(lint(root), RULE)
