@@ -381,3 +381,26 @@ def test_better_auth_sessions_on_d1_http_without_breakpoints(tmp_path, fixed):
     assert rows(connection, "SELECT id FROM account") == ([("a1",)] if fixed else [])
     if fixed:
         assert_clean(lint(root), RULE)
+
+
+def test_a_child_rebuilt_earlier_in_the_migration_still_has_rows():
+    child_rebuild = """-- 0001_both.sql
+PRAGMA foreign_keys=OFF;--> statement-breakpoint
+CREATE TABLE `__new_posts` (`id` integer PRIMARY KEY NOT NULL, `user_id` text, `title` text, FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE cascade);
+--> statement-breakpoint
+INSERT INTO `__new_posts`("id", "user_id") SELECT "id", "user_id" FROM `posts`;--> statement-breakpoint
+DROP TABLE `posts`;--> statement-breakpoint
+ALTER TABLE `__new_posts` RENAME TO `posts`;--> statement-breakpoint
+"""
+    parent_rebuild = _REBUILD.replace("-- 0001_rebuild.sql\nPRAGMA foreign_keys=OFF;--> statement-breakpoint\n", "")
+    sql = _PARENT.format(action="cascade") + child_rebuild + parent_rebuild
+    finding = assert_flags(lint_memory(sql=sql, dialect="sqlite", settings='migrator = "d1"', select=[RULE]), RULE)
+    assert "deletes every row of `posts`" in finding.message
+    # a child created (empty) in the same migration is not named
+    fresh = """-- 0000_init.sql
+CREATE TABLE `users` (`id` text PRIMARY KEY NOT NULL, `name` text NOT NULL);
+-- 0001_new_child.sql
+CREATE TABLE `posts` (`id` integer PRIMARY KEY NOT NULL, `user_id` text, FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE cascade);
+--> statement-breakpoint
+""" + parent_rebuild
+    assert not only(lint_memory(sql=fresh, dialect="sqlite", settings='migrator = "d1"', select=[RULE]), RULE)

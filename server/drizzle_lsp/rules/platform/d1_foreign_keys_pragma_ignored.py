@@ -240,14 +240,14 @@ def _children(migration: Migration, drop: Operation, rebuild: TableRebuild, stat
     found: list[_Child] = []
     seen = {rebuild.table.lower()}
     queue = [rebuild.table]
+    filled = _filled_before(migration, drop)
     while queue:
         parent = queue.pop(0)
         for table in state.tables.values():
             name = table.name
             if name.startswith(BACKUP_PREFIX) or (
-                    name.lower() != (rebuild.create.table or "").lower()
-                    and created_in_migration(migration, drop, None, name, dialect)):
-                continue  # created in this migration (and not the filled copy): no rows to lose
+                    name.lower() not in filled and created_in_migration(migration, drop, None, name, dialect)):
+                continue  # created empty in this migration: no rows to lose
             for fk in table.foreign_keys.values():
                 if fk.table_to.lower() != parent.lower() or name.lower() == parent.lower():
                     continue  # a self-reference of an affected child goes with the child's own rows
@@ -258,6 +258,20 @@ def _children(migration: Migration, drop: Operation, rebuild: TableRebuild, stat
                     queue.append(name)
                 break
     return found
+
+
+def _filled_before(migration: Migration, drop: Operation) -> set[str]:
+    """Tables given rows earlier in the migration (a rebuild's copy, under its final name once renamed)."""
+    filled: set[str] = set()
+    for op in flat_operations(migration):
+        if op.range.start >= drop.range.start:
+            break
+        name = (op.table or "").lower()
+        if op.kind is OpKind.INSERT and name:
+            filled.add(name)
+        elif op.kind is OpKind.RENAME_TABLE and name in filled and op.new_name:
+            filled.add(op.new_name.lower())
+    return filled
 
 
 def _defer_pragma_before(migration: Migration, drop: Operation) -> bool:
