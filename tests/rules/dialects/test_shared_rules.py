@@ -77,3 +77,20 @@ export const posts = sqliteTable("posts", { id: integer().primaryKey(), authorId
     assert_flags(lint_memory(ts=ts % "", dialect="sqlite"), "foreign-key-without-index")
     indexed = ts % ', (t) => [index("posts_author_id_idx").on(t.authorId)]'
     assert_clean(lint_memory(ts=indexed, dialect="sqlite"), "foreign-key-without-index")
+
+
+@pytest.mark.parametrize("case, dialect", [
+    ("03-sqlite-notes-rebuilds", "sqlite"), ("07-sqlite-d1-better-auth-no-breakpoints", "sqlite"),
+    ("13-sqlite-d1-wrangler-cascade", "sqlite"), ("04-mysql-shop", "mysql"),
+    ("11-mysql-events-no-breakpoints", "mysql"), ("14-mysql-crm-catalogue", "mysql"),
+])
+def test_postgres_only_rules_stay_silent_on_the_corpus(tmp_path, case, dialect):
+    from drizzle_lsp.rules.registry import all_rules
+
+    by_name = {rule.name: rule for rule in all_rules()}
+    findings = lint(copy_corpus(case, tmp_path))
+    assert findings, "the case breaks at least one rule"
+    for finding in findings:
+        rule = by_name.get(finding.rule)
+        assert rule is None or rule.applies_to(dialect), (finding.rule, finding.message)
+        assert finding.rule not in ("internal-error", "syntax-error"), finding.message

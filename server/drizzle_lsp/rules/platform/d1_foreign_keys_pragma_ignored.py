@@ -195,6 +195,8 @@ class D1ForeignKeysPragmaIgnored(Rule):
             return None  # already in the recreated form, or not read well enough to rewrite
         if any(c.table.name == rebuild.create.table for c in children):
             return None  # self-reference: the copy itself loses rows (see Fix safety)
+        if not _columns(rebuild.create.table_def) or any(not _columns(c.table) for c in children):
+            return None  # a definition read without its columns cannot be copied
         text, path = ctx.migration.text, ctx.migration.sql_path
         sep = f"{_BREAKPOINT}\n" if ctx.migration.breakpoints else "\n"
         table, new = rebuild.table, rebuild.create.table or ""
