@@ -51,6 +51,7 @@ def setup_for(project: Any, file_text: Reader | None = None) -> AuthSetup | None
     root = os.path.abspath(model.root)
     entry = _MEMO.get(root)
     if entry is not None and entry.owner is project:
+        _touch(entry, model, file_text)
         return entry.setup
     read = _reader(file_text)
     inputs = _collect(model, read)
@@ -59,7 +60,8 @@ def setup_for(project: Any, file_text: Reader | None = None) -> AuthSetup | None
         entry.owner = project
         return entry.setup
     setup = _build(model, inputs)
-    _MEMO[root] = _Entry(project, signature, setup)
+    paths = tuple(p for p, _ in inputs.packages) + tuple(p for p, _ in inputs.calls)
+    _MEMO[root] = _Entry(project, signature, setup, paths)
     _MEMO.move_to_end(root)
     while len(_MEMO) > 32:
         _MEMO.popitem(last=False)
@@ -71,6 +73,20 @@ class _Entry:
     owner: Any
     signature: tuple
     setup: AuthSetup | None
+    paths: tuple[str, ...] = ()  # the files whose text the setup was computed from
+
+
+def _touch(entry: _Entry, model: Any, file_text: Reader | None) -> None:
+    """Read again, through the caller's reader, what the memoised setup depends on: a caller that records what each
+    rule reads (the language server's rule-result reuse) then sees that an edit of the auth config or the schema
+    invalidates this rule's findings too. The reads are served from the reader's cache."""
+    model.schema  # noqa: B018 - the attribute read is the record
+    if file_text is not None:
+        for path in entry.paths:
+            try:
+                file_text(path)
+            except OSError:
+                pass
 
 
 _MEMO: OrderedDict[str, _Entry] = OrderedDict()

@@ -54,10 +54,11 @@ def auth_match(ctx: object) -> AuthMatch | None:
     if setup is None or not setup.tables:
         return None
     schema = getattr(ctx, "schema", None) or project.project.schema
+    tables = schema.tables  # read on every call: callers that record a rule's reads must see the schema read
     cached = _CACHE.get(id(setup))
     if cached is not None and cached.setup is setup and cached.schema is schema:
         return cached
-    exported = {t.key: t for t in schema.tables.values() if t.key}
+    exported = {t.key: t for t in tables.values() if t.key}
     by_key = exported
     if setup.schema_keys:
         by_key = dict(exported) if SPREAD in setup.schema_keys else {}
