@@ -102,7 +102,7 @@ class D1Limits(Rule):
         yield self.violation(
             f"{what}; D1 allows at most {MAX_COLUMNS} columns per table, so {action} with \"too many columns on "
             f"{op.table}\" (D1: {evidence.reason})",
-            op.range,
+            (op.table_range or op.range) if verb == "creates" else op.range,
             help=("Move the rarely read columns to a side table keyed by the same id (one-to-one), or keep "
                   "loosely structured values in one JSON text column (`text({ mode: 'json' })`)."),
         )
