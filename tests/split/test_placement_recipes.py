@@ -4,6 +4,7 @@ rule finds anything new, and drizzle-orm's migrator applies the steps to a table
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -60,6 +61,12 @@ def test_check_unsafe_fixes_splits_the_last_migration_and_drizzle_kit_agrees(pro
     split = offered[0].extra_fixes[0]
     assert all(f.extra_fixes == (split,) for f in offered)  # one split for the migration, shared
     assert split.title.startswith(f"Split {tag} into ") and "COMMIT" in split.title
+
+    code, out = cli("check", project.root, "--format", "json")
+    reported = [f for f in json.loads(out)["findings"] if f.get("otherFixes")]
+    assert {f["rule"] for f in reported} == ADDRESSED
+    assert reported[0]["otherFixes"][0]["title"] == split.title
+    assert len(reported[0]["otherFixes"][0]["createsFiles"]) == len(split.creations)
 
     code, out = cli("check", project.root, "--fix", "--unsafe-fixes", "--ignore", "foreign-key-without-index")
     assert f"Split {tag} into" in out, out

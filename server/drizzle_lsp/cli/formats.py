@@ -56,6 +56,17 @@ def to_json(findings: list[Violation], read_text: ReadText, cwd: str | None = No
                 ],
                 "createFiles": [{"file": display_path(c.path, cwd), "text": c.text} for c in finding.fix.creations],
             }
+        if finding.extra_fixes:
+            # The split of the migration: which files it would change and create (the texts are long and shared by
+            # every finding it resolves), or the preview and why it is not applied.
+            item["otherFixes"] = [{
+                "title": extra.title,
+                "applicability": extra.applicability,
+                "changesFiles": sorted({display_path(e.path, cwd) for e in extra.edits}),
+                "createsFiles": [display_path(c.path, cwd) for c in extra.creations],
+                "preview": extra.preview or None,
+                "notAppliedBecause": extra.preview_reason or None,
+            } for extra in finding.extra_fixes]
         items.append(item)
     summary = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
     document = {
