@@ -404,3 +404,23 @@ CREATE TABLE `posts` (`id` integer PRIMARY KEY NOT NULL, `user_id` text, FOREIGN
 --> statement-breakpoint
 """ + parent_rebuild
     assert not only(lint_memory(sql=fresh, dialect="sqlite", settings='migrator = "d1"', select=[RULE]), RULE)
+
+
+def test_d1_migrator_import_makes_a_project_d1(tmp_path):
+    write_project(str(tmp_path), dialect="sqlite")
+    (tmp_path / "src" / "migrate.ts").write_text(
+        'import { migrate } from "drizzle-orm/d1/migrator";\nexport default { fetch: () => migrate },\n')
+    evidence = _evidence(tmp_path)
+    assert evidence is not None and "drizzle-orm/d1/migrator is imported in src/migrate.ts" in evidence.reason
+
+
+def test_sqlite_ignores_the_foreign_keys_pragma_inside_a_transaction():
+    # the ground for both D1 rules' claims: drizzle-kit's PRAGMA foreign_keys=OFF does nothing once a migrator (or
+    # D1) has opened a transaction
+    connection = d1_like_connection()
+    connection.execute("BEGIN")
+    connection.execute("PRAGMA foreign_keys=OFF")
+    assert rows(connection, "PRAGMA foreign_keys") == [(1,)]
+    connection.execute("COMMIT")
+    connection.execute("PRAGMA foreign_keys=OFF")
+    assert rows(connection, "PRAGMA foreign_keys") == [(0,)]

@@ -7,6 +7,7 @@ libsql, Turso) has none of these, so the D1 rules stay silent unless one of thes
 - ``migrator = "d1"`` in ``.drizzle-lsp.toml``;
 - ``driver: 'd1-http'`` in drizzle.config;
 - ``dbCredentials`` with ``accountId`` and ``databaseId`` (the D1 HTTP API's credentials);
+- an import of ``drizzle-orm/d1/migrator`` in the project's sources (migrations applied from a Worker);
 - a ``wrangler.toml`` / ``wrangler.json(c)`` in the project's folder or above it declaring ``d1_databases``
   (the strongest when its ``migrations_dir`` is drizzle's ``out`` folder: wrangler then applies these very files).
 
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 
 from drizzle_lsp.model.source import SourceRange
 from drizzle_lsp.rules.selection import settings_value
+
+D1_MIGRATOR = "drizzle-orm/d1/migrator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,9 @@ def d1_evidence(analyzed) -> D1Evidence | None:
     if "accountId" in credentials and "databaseId" in credentials:
         return D1Evidence("drizzle.config's dbCredentials name a D1 accountId and databaseId",
                           config.ranges.get("dbCredentials"))
+    reason = getattr(getattr(analyzed, "migrator_mode", None), "reason", "") or ""
+    if D1_MIGRATOR in reason:  # the loader found the import while inferring the migrator
+        return D1Evidence(reason.replace(" (one batch)", ""), None)
     bindings = list(getattr(config, "d1_bindings", None) or [])
     if not bindings:
         return None

@@ -41,8 +41,8 @@ class D1ForeignKeysPragmaIgnored(Rule):
 
     A project is D1 when drizzle.config sets `driver: 'd1-http'`, or its `dbCredentials` have `accountId` and
     `databaseId`, or a `wrangler.toml` / `wrangler.json(c)` in the project's folder (or above) declares
-    `d1_databases` (its `migrations_dir` usually being drizzle's `out` folder), or `.drizzle-lsp.toml` says
-    `migrator = "d1"`. The message says which.
+    `d1_databases` (its `migrations_dir` usually being drizzle's `out` folder), or the sources import
+    `drizzle-orm/d1/migrator`, or `.drizzle-lsp.toml` says `migrator = "d1"`. The message says which.
 
     ## Why is this bad?
     D1 always enforces foreign keys and runs each migration inside a transaction, where SQLite ignores
