@@ -19,7 +19,7 @@ def findings(tmp_path_factory):
 
 
 @pytest.mark.parametrize("rule, fragments", [
-    ("naming-convention", ['table "accountNotes" is not snake_case']),
+    ("naming-convention", ['table "accountNotes" is not snake_case', "lower_case_table_names"]),
     ("missing-primary-key", ['"import_log"', "sql_require_primary_key"]),
     ("identifier-too-long", ["opportunity_stage_transition_approvals_approving_contact_id_contacts_id_fk",
                              "MySQL rejects"]),

@@ -48,7 +48,10 @@ class NamingConvention(Rule):
     Mixed conventions make every hand-written query a guess: PostgreSQL folds unquoted names to lower case, so a
     camelCase column must be quoted everywhere (`SELECT "firstName"`), and a query written `firstName` fails with
     `column "firstname" does not exist`. A mix of `user` and `orders` makes the next table's name a coin toss.
-    Renaming later is a migration that breaks running code, so it is cheapest to fix before the first deploy.
+    Renaming later is a migration that breaks running code, so it is cheapest to fix before the first deploy. On
+    MySQL a table name is a file name: a server with `lower_case_table_names=1` (Windows, and many managed
+    offers) or `2` (macOS) stores `accountNotes` as `accountnotes`, so a dump moved between servers, or a query
+    spelled differently, stops finding it.
 
     ## Example
     ```ts
@@ -92,8 +95,11 @@ class NamingConvention(Rule):
         where = table.name_range or table.range
         if not policy.fits(table.name):
             new = policy.suggest(table.name)
+            mysql_case = (" (and MySQL servers with lower_case_table_names=1 or 2 store it lowercased)"
+                          if ctx.dialect == "mysql" and table.name != table.name.lower() else "")
             yield self.violation(
-                f"table {_label(table)} is not {policy.convention}: the convention spells it \"{new}\"", where,
+                f"table {_label(table)} is not {policy.convention}: the convention spells it \"{new}\"{mysql_case}",
+                where,
                 help=f"Rename it \"{new}\" in the table call. {_rename_risk('table')}",
                 fix=_literal_fix(ctx, table.name_range, table.name, new),
             )
