@@ -29,6 +29,7 @@ import { Status, describeLaunch, type ServerState } from "./status";
 export const INSTALL_URL = "https://github.com/drizzle-lsp/drizzle-lsp/tree/main/vscode-extension#finding-the-server";
 const DRIZZLE_FILES = "**/{drizzle.config.*,.drizzle-lsp.toml}";
 const SHOW_DOCUMENTATION = "drizzle-lsp.showDocumentation";
+const SHOW_SPLIT_PREVIEW = "drizzle-lsp.showSplitPreview";
 
 // SQL migrations (whatever language an SQL extension assigns them) and TypeScript, where Drizzle schemas live; the
 // journal and config files so their problems show where they are.
@@ -216,6 +217,16 @@ export class Controller implements vscode.Disposable {
         executeCommand: async (command, args, next) => {
           if (command === SHOW_DOCUMENTATION && typeof args[0] === "string") {
             return vscode.commands.executeCommand("drizzleLsp.explainRule", args[0]);
+          }
+          if (command === SHOW_SPLIT_PREVIEW) {
+            // LSP cannot open an untitled document with content; the server returns the steps of the split it could
+            // not apply (the migration is not the last one), and VS Code shows them in one for review.
+            const result = await next(command, args);
+            if (result && typeof result.text === "string") {
+              const document = await vscode.workspace.openTextDocument({ language: "sql", content: result.text });
+              await vscode.window.showTextDocument(document, { preview: true });
+            }
+            return result;
           }
           return next(command, args);
         },

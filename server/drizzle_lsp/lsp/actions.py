@@ -6,8 +6,8 @@ migration, its snapshot and the journal, each edit carrying the version of the o
 the editor applies it as one change it can undo, or refuses it when a document moved on. A split that cannot be
 written (the migration is not the last one) is offered as a preview: LSP has no request that opens an untitled
 document with given content (``window/showDocument`` only opens a URI the client can already read), so the preview is
-shown in the finding's hover, and the action runs a command that returns the text (for a client or extension to open
-in an untitled editor) and tells the user why it was not applied.
+shown in the finding's hover, and the action runs a command that returns the text and tells the user why it was not
+applied; the VS Code extension opens that text in an untitled editor (its executeCommand middleware).
 
 Fix edits come from the diagnostic's ``data`` (computed with the finding), carry the document version they were
 computed for (the client refuses them if the text moved on), and never touch a file outside the workspace.
