@@ -268,3 +268,20 @@ def test_every_recipe_in_one_migration_gives_one_plan(pair):
     first = plan.steps[0].statements
     assert first[0].startswith('CREATE TABLE "audit"')
     assert 'ALTER TABLE "orders" ADD COLUMN "flag" boolean DEFAULT false NOT NULL;' in first
+
+
+def test_backfill_of_a_table_without_primary_key_goes_by_row_address(pair):
+    change = 'ALTER TABLE "legacy" ADD COLUMN "token" uuid DEFAULT gen_random_uuid() NOT NULL;'
+    plan, original, runs = _split_and_compare(pair, change)
+    (backfill,) = [s for s in plan.steps if s.backfill]
+    assert "WHERE ctid IN (SELECT ctid FROM" in backfill.statements[0]
+    assert _rows(pair.split, 'SELECT count(DISTINCT "token"), count(*) FROM "legacy"') == [(3000, 3000)]
+
+
+def test_type_change_of_a_nullable_column_keeps_its_nulls(pair):
+    change = 'ALTER TABLE "orders" ALTER COLUMN "status" SET DATA TYPE varchar(10);'
+    plan, original, runs = _split_and_compare(pair, change)
+    assert original[0].rewrote("orders")
+    assert not any(s.slug == "not_null_check" for s in plan.steps)
+    query = 'SELECT count(*), count("status"), count(DISTINCT "status") FROM "orders"'
+    assert _rows(pair.split, query) == _rows(pair.original, query) == [(ROWS, ROWS // 2, 1)]

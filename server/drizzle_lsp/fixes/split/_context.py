@@ -124,6 +124,10 @@ def enforce_not_null(item: Item, column: str, *, after_backfill: bool) -> str:
     plan = item.plan
     table = item.op.table or ""
     phase = ENFORCE if after_backfill else ORIGINAL
+    if plan.version < 12:
+        plan.warn(f"PostgreSQL {plan.version} does not use a validated CHECK to prove NOT NULL: SET NOT NULL on "
+                  f"{item.label}.{quoted(column)} still reads the whole table under ACCESS EXCLUSIVE (12 and later "
+                  f"do not). Keep the validated check instead of SET NOT NULL if that scan is too long.")
     name = item.constraint_name(f"{table}_{column}", "_not_null_check")
     plan.add(phase, item.alter(f"ADD CONSTRAINT {quoted(name)} CHECK ({quoted(column)} IS NOT NULL) NOT VALID"))
     if phase == ENFORCE:

@@ -8,20 +8,25 @@ recipe, each put into a phase (``_context``); the phases are merged into as few 
 - ``original``: the migration file itself, with short locks only (ADD COLUMN nullable, SET DEFAULT, ADD … NOT VALID);
 - ``backfill``: batched UPDATE/DELETE statements, each repeated until it changes no row;
 - ``concurrent_index``: CREATE/DROP INDEX CONCURRENTLY, outside any transaction;
-- ``not_null_check``: the NOT VALID constraints that must follow a backfill, committed before their validation;
-- ``validate``: every VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE), then what they prove: SET NOT NULL, ADD … USING
-  INDEX, the expand/contract swap. Locks last until commit, so all scans of the step come before its first ACCESS
-  EXCLUSIVE lock.
+- ``not_null_check``: the CHECK (c IS NOT NULL) NOT VALID that must follow a backfill, committed before its
+  validation (one step per table);
+- ``validate``: every VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE), then what they prove for the first table: SET NOT
+  NULL, ADD … USING INDEX, the expand/contract swap. Locks last until commit, so every scan of the step comes before
+  its first ACCESS EXCLUSIVE lock;
+- ``finish_<table>``: the same brief statements for each further table, one table per transaction, so that no
+  transaction holds two tables exclusively.
+
+``SplitPlan.addresses`` names the finding each rewritten statement resolves; ``SplitPlan.warnings`` what the user
+must still decide or review (a backfill value, an expand/contract swap, a statement left as written and why).
 """
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 from drizzle_lsp.analysis.locks import lock_facts
 from drizzle_lsp.fixes.split import _sql
 from drizzle_lsp.fixes.split._backfill import data_change
 from drizzle_lsp.fixes.split._columns import add_column, change_type
+from drizzle_lsp.fixes.split._indexes import create_index, drop_index, index_new_foreign_keys
 from drizzle_lsp.fixes.split._context import (
     BACKFILL,
     CONCURRENT,
@@ -38,7 +43,6 @@ from drizzle_lsp.fixes.split._context import (
 from drizzle_lsp.fixes.split.plan import SplitPlan, SplitStep
 from drizzle_lsp.model import ConstraintType, DatabaseSchema, Migration, Operation, OpKind, Statement
 from drizzle_lsp.rules._support.identifiers import quoted
-from drizzle_lsp.rules._support.lock_rules import index_owner
 
 _DATA = (OpKind.UPDATE, OpKind.DELETE)
 _FILLS_COLUMNS = (OpKind.UPDATE, OpKind.DELETE, OpKind.ADD_COLUMN, OpKind.ALTER_COLUMN_TYPE)
@@ -89,7 +93,7 @@ def plan_split(project, migration: Migration, *, postgres_version: int = 16) -> 
         recipe(item, dry_run=False)
         _attach_comments(plan, sizes, lead)
         plan.addresses.append((rule, statement.index))
-    _index_new_foreign_keys(project, plan, replay, final, start)
+    index_new_foreign_keys(project, plan, replay, final, start)
     if not plan.addresses:
         return None
     return SplitPlan(migration=migration, steps=_steps(plan), addresses=tuple(plan.addresses),
@@ -253,97 +257,11 @@ def _set_not_null(item: Item, *, dry_run: bool) -> str | None:
     return None
 
 
-# --- indexes ------------------------------------------------------------------------------------------------------
-
-
-def _create_index(item: Item, *, dry_run: bool, migrator: str) -> str | None:
-    op = item.op
-    if op.index is None or op.concurrently_at is None:
-        return None
-    if op.concurrently and migrator == "no-transaction":
-        return None  # each statement already runs on its own
-    if dry_run:
-        return "concurrent-index-in-transaction" if op.concurrently else "require-concurrent-index"
-    keyword = "" if op.concurrently else " CONCURRENTLY"
-    at = op.concurrently_at + (len("CONCURRENTLY") if op.concurrently else 0)
-    # IF NOT EXISTS lets the step run again after a failure that happened once the index existed
-    guard = " IF NOT EXISTS" if op.index_name and not op.if_not_exists else ""
-    inserts = [(at, guard)] if op.concurrently else [(op.concurrently_at, keyword + guard)]
-    item.plan.add(CONCURRENT, _sql.splice(item.text, item.statement.range.start, inserts))
-    return None
-
-
-def _drop_index(item: Item, *, dry_run: bool, migrator: str) -> str | None:
-    op = item.op
-    if op.concurrently_at is None or not op.index_name or op.cascade or _names_several(item):
-        return None
-    if op.concurrently and migrator == "no-transaction":
-        return None
-    owner = index_owner(item.state, op.index_name, op.schema)
-    if owner is None or owner.backs_constraint:
-        return None  # DROP INDEX CONCURRENTLY cannot drop the index of a constraint
-    start_table = item.start.table(owner.table.name, owner.table.schema) if item.start else None
-    if start_table is None or op.index_name not in start_table.indexes or _recreated_in_place(item):
-        return None
-    if dry_run:
-        return "concurrent-index-in-transaction" if op.concurrently else "require-concurrent-index-drop"
-    guard = " IF EXISTS" if not op.if_exists else ""
-    at = op.concurrently_at + (len("CONCURRENTLY") if op.concurrently else 0)
-    words = guard if op.concurrently else " CONCURRENTLY" + guard
-    item.plan.add(CONCURRENT, _sql.splice(item.text, item.statement.range.start, [(at, words)]))
-    return None
-
-
-def _names_several(item: Item) -> bool:
-    from drizzle_lsp.sql.pg_adapter import scan
-
-    scanned = scan(item.text)
-    return scanned is None or any(token.text == "," for token in scanned[0])
-
-
-def _recreated_in_place(item: Item) -> bool:
-    """An index of the same name created later in step 0 (on a new table) would collide with the one still there."""
-    for statement in item.plan.migration.statements[item.statement.index + 1:]:
-        for op in statement.operations:
-            if op.kind is OpKind.CREATE_INDEX and op.index_name == item.op.index_name and \
-                    not item.existed_at_start(op.table, op.schema):
-                return True
-    return False
-
-
-def _index_new_foreign_keys(project, plan: Plan, replay, final, start) -> None:
-    """A foreign key this migration adds to an existing table, with no index leading with its columns: the index is
-    built concurrently (every delete in the parent table would scan this one). Only keys the TypeScript schema does
-    not declare: a declared key gets its index in the schema, where the next ``generate`` keeps it."""
-    from drizzle_lsp.rules._support.schema_sides import sql_side
-    from drizzle_lsp.rules._support.table_keys import covering_key, table_keys
-
-    migration = plan.migration
-    side = sql_side(SimpleNamespace(project=project, path=migration.sql_path))
-    if side is None or start is None:
-        return
-    for table, fk in side.foreign_keys():
-        if start.table(table.name, table.schema or None) is None or covering_key(table_keys(table), fk.columns_from):
-            continue
-        statement = next((s for s in migration.statements
-                          if fk.range is not None and s.range.start <= fk.range.start < s.range.end), None)
-        if statement is None or not statement.operations:
-            continue
-        item = Item(plan, statement, statement.operations[0], final, final, start)
-        name = item.index_name(f"{table.name}_{'_'.join(fk.columns_from)}", "_idx")
-        columns = ", ".join(quoted(c) for c in fk.columns_from)
-        plan.add(CONCURRENT, f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quoted(name)} ON "
-                             f"{item.label} USING btree ({columns});")
-        plan.note(CONCURRENT, f"{quoted(name)} indexes the columns of foreign key {quoted(fk.name)}: without it every "
-                              f"delete or key update in {quoted(fk.table_to)} scans {item.label}.")
-        plan.addresses.append(("foreign-key-without-index", statement.index))
-
-
 _RECIPES = {
     OpKind.ADD_CONSTRAINT: _constraint,
     OpKind.SET_NOT_NULL: _set_not_null,
-    OpKind.CREATE_INDEX: _create_index,
-    OpKind.DROP_INDEX: _drop_index,
+    OpKind.CREATE_INDEX: create_index,
+    OpKind.DROP_INDEX: drop_index,
     OpKind.ADD_COLUMN: add_column,
     OpKind.ALTER_COLUMN_TYPE: change_type,
     OpKind.UPDATE: data_change,
