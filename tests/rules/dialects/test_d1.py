@@ -424,3 +424,25 @@ def test_sqlite_ignores_the_foreign_keys_pragma_inside_a_transaction():
     connection.execute("COMMIT")
     connection.execute("PRAGMA foreign_keys=OFF")
     assert rows(connection, "PRAGMA foreign_keys") == [(0,)]
+
+
+def test_defer_pragma_settles_a_no_action_child_only_in_the_recreated_form():
+    base = _PARENT.format(action="no action")
+    deferred_rename = _REBUILD.replace("PRAGMA foreign_keys=OFF;", "PRAGMA defer_foreign_keys = on;")
+    assert_flags(lint_memory(sql=base + deferred_rename, dialect="sqlite", settings='migrator = "d1"',
+                             select=[RULE]), RULE, message_contains="`posts` (ON DELETE NO ACTION)")
+    recreated = deferred_rename.replace(
+        "ALTER TABLE `__new_users` RENAME TO `users`;",
+        "CREATE TABLE `users` (`id` text PRIMARY KEY NOT NULL, `name` text);--> statement-breakpoint\n"
+        "INSERT INTO `users` (`id`, `name`) SELECT `id`, `name` FROM `__new_users`;--> statement-breakpoint\n"
+        "DROP TABLE `__new_users`;")
+    findings = lint_memory(sql=base + recreated, dialect="sqlite", settings='migrator = "d1"')
+    assert_clean(findings, RULE)
+    assert_clean(findings, "drop-table")  # the recreated form is still recognised as a rebuild
+    # and it applies on a real SQLite with a child row in place
+    connection = d1_like_connection()
+    init, rebuild = (base + recreated).split("-- 0001_rebuild.sql\n")
+    apply_like_d1(connection, init.replace("-- 0000_init.sql\n", ""))
+    connection.executescript("INSERT INTO users VALUES ('u1', 'A'); INSERT INTO posts VALUES (1, 'u1');")
+    apply_like_d1(connection, rebuild)
+    assert rows(connection, "SELECT user_id FROM posts") == [("u1",)]

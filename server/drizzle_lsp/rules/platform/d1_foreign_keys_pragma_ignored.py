@@ -142,16 +142,15 @@ class D1ForeignKeysPragmaIgnored(Rule):
         if not children:
             return
         deferred = _defer_pragma_before(ctx.migration, op)
-        lost = [c for c in children if c.action in _LOSES_ROWS + _RESETS and not _restored(ctx.migration, op, c)]
-        blocking = [c for c in children if c.action not in _LOSES_ROWS + _RESETS]
+        harmed = [c for c in children if c.action in _LOSES_ROWS + _RESETS and not _restored(ctx.migration, op, c)]
+        # a NO ACTION / RESTRICT child is settled only by deferring the checks AND refilling the table under its own
+        # name (the recreated form): a rename leaves the drop's orphans counted at the commit
         if not (deferred and rebuild.rename is None):
-            lost_or_blocking = lost + blocking
-        else:
-            lost_or_blocking = lost
-        if not lost_or_blocking:
+            harmed += [c for c in children if c.action not in _LOSES_ROWS + _RESETS]
+        if not harmed:
             return
         yield self.violation(
-            self._message(rebuild, [c for c in lost_or_blocking], evidence.reason), op.range,
+            self._message(rebuild, harmed, evidence.reason), op.range,
             help=("Apply the fix (it defers the foreign-key checks, backs the child rows up around the drop and "
                   f"recreates `{rebuild.table}` under its own name), or rebuild the table by hand the same way."),
             fix=self._fix(ctx, rebuild, children, deferred),
