@@ -94,3 +94,28 @@ def test_postgres_only_rules_stay_silent_on_the_corpus(tmp_path, case, dialect):
         rule = by_name.get(finding.rule)
         assert rule is None or rule.applies_to(dialect), (finding.rule, finding.message)
         assert finding.rule not in ("internal-error", "syntax-error"), finding.message
+
+
+_MIXED_CASING = {
+    "sqlite": ('import { sqliteTable as table, integer as key, text } from "drizzle-orm/sqlite-core";', "key().primaryKey()"),
+    "mysql": ('import { mysqlTable as table, serial as key, text } from "drizzle-orm/mysql-core";', "key().primaryKey()"),
+}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "mysql"])
+def test_casing_mismatch(dialect):
+    imports, pk = _MIXED_CASING[dialect]
+    mixed = f"""{imports}
+export const people = table("people", {{
+  id: {pk},
+  firstName: text(),
+  middleName: text(),
+  lastName: text("last_name"),
+  nickName: text("nick_name"),
+  birthPlace: text("birth_place"),
+}});
+"""
+    assert_flags(lint_memory(ts=mixed, dialect=dialect), "casing-mismatch", message_contains='"people"."firstName"')
+    consistent = mixed.replace("firstName: text()", 'firstName: text("first_name")').replace(
+        "middleName: text()", 'middleName: text("middle_name")')
+    assert_clean(lint_memory(ts=consistent, dialect=dialect), "casing-mismatch")
