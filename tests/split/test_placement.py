@@ -289,3 +289,29 @@ def test_v1_folders_get_later_timestamped_step_folders(tmp_path):
         assert (out / name / "migration.sql").read_text().strip()
     _, analyzed = load(tmp_path / "app")
     assert [m.tag for m in analyzed.project.migrations.migrations] == names
+
+
+def test_drizzle_lsps_own_runner_applies_the_same_steps(tmp_path, node, postgres_uri, fresh_database):
+    """The files written for drizzle's migrator (COMMIT/BEGIN boundaries, the no-transaction marker) also run under
+    ``drizzle-lsp migrate``, which gives each file its own transaction and runs the marked one statement by statement."""
+    import psycopg
+
+    from tests.split.placement_helpers import cli, drizzle_migrate
+
+    project = make_project(tmp_path / "app", keep_before=True)
+    url = fresh_database(postgres_uri)
+    done = drizzle_migrate(node, url, os.path.join(project.root, "before"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("INSERT INTO orders (id, note) SELECT g, 'n' FROM generate_series(1, 100) g")
+    workspace, fix = placed(project.root)
+    apply(workspace, fix, [project.root])
+    code, out = cli("migrate", project.root, "--database-url", url)
+    assert code == 0, out
+    with psycopg.connect(url, autocommit=True) as connection:
+        assert connection.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                                  "WHERE c.relname = 'orders_tenant_id_idx'").fetchall() == [(True,)]
+        assert connection.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s",
+                                  (FK,)).fetchall() == [(True,)]
+        rows = connection.execute('SELECT count(*) FROM drizzle."__drizzle_migrations"').fetchone()
+        assert rows == (len(project.journal["entries"]),)
