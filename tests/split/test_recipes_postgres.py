@@ -285,3 +285,16 @@ def test_type_change_of_a_nullable_column_keeps_its_nulls(pair):
     assert not any(s.slug == "not_null_check" for s in plan.steps)
     query = 'SELECT count(*), count("status"), count(DISTINCT "status") FROM "orders"'
     assert _rows(pair.split, query) == _rows(pair.original, query) == [(ROWS, ROWS // 2, 1)]
+
+
+def test_foreign_key_in_a_do_block_of_older_drizzle_kit_becomes_not_valid_in_place(pair):
+    change = ('DO $$ BEGIN\n'
+              ' ALTER TABLE "orders" ADD CONSTRAINT "orders_customer_id_parent_id_fk" FOREIGN KEY ("customer_id") '
+              'REFERENCES "public"."parent"("id") ON DELETE cascade ON UPDATE no action;\n'
+              'EXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;--> statement-breakpoint\n'
+              'CREATE INDEX "orders_customer_id_idx" ON "orders" USING btree ("customer_id");')
+    plan, original, runs = _split_and_compare(pair, change)
+    assert scans_under_blocking_locks(original)
+    assert plan.steps[0].statements[0].startswith("DO $$ BEGIN") and "no action NOT VALID;" in plan.steps[0].statements[0]
+    (validate,) = _traces(runs, "VALIDATE CONSTRAINT")
+    assert validate.read_rows("orders") and validate.lock("orders") == "ShareUpdateExclusiveLock"

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from drizzle_lsp.fixes.split import _sql
 from drizzle_lsp.fixes.split._context import CONCURRENT, Item, Plan
 from drizzle_lsp.model import OpKind
-from drizzle_lsp.rules._support.identifiers import quoted
+from drizzle_lsp.rules._support.identifiers import quoted, table_label
 from drizzle_lsp.rules._support.lock_rules import index_owner
 from drizzle_lsp.sql.pg_adapter import scan
 
@@ -66,7 +66,7 @@ def _recreated_in_place(item: Item) -> bool:
     return False
 
 
-def index_new_foreign_keys(project, plan: Plan, replay, final, start) -> None:
+def index_new_foreign_keys(project, plan: Plan, final, start) -> None:
     """A foreign key this migration adds to an existing table, with no index leading with its columns: the index is
     built concurrently (every delete in the parent table would scan this one). Only keys the TypeScript schema does
     not declare: a declared key gets its index in the schema, where the next ``generate`` keeps it."""
@@ -82,13 +82,15 @@ def index_new_foreign_keys(project, plan: Plan, replay, final, start) -> None:
             continue
         statement = next((s for s in migration.statements
                           if fk.range is not None and s.range.start <= fk.range.start < s.range.end), None)
-        if statement is None or not statement.operations:
+        if statement is None:
             continue
-        item = Item(plan, statement, statement.operations[0], final, final, start)
-        name = item.index_name(f"{table.name}_{'_'.join(fk.columns_from)}", "_idx")
+        schema = table.schema or "public"
+        taken = plan.relation_names.setdefault(schema, _sql.relation_names([final, start], schema))
+        name = _sql.fitted_name(f"{table.name}_{'_'.join(fk.columns_from)}", "_idx", taken)
+        label = table_label(table.schema, table.name)
         columns = ", ".join(quoted(c) for c in fk.columns_from)
-        plan.add(CONCURRENT, f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quoted(name)} ON "
-                             f"{item.label} USING btree ({columns});")
+        plan.add(CONCURRENT, f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quoted(name)} ON {label} USING btree "
+                             f"({columns});")
         plan.note(CONCURRENT, f"{quoted(name)} indexes the columns of foreign key {quoted(fk.name)}: without it every "
-                              f"delete or key update in {quoted(fk.table_to)} scans {item.label}.")
+                              f"delete or key update in {quoted(fk.table_to)} scans {label}.")
         plan.addresses.append(("foreign-key-without-index", statement.index))

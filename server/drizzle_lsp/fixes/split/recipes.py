@@ -93,7 +93,7 @@ def plan_split(project, migration: Migration, *, postgres_version: int = 16) -> 
         recipe(item, dry_run=False)
         _attach_comments(plan, sizes, lead)
         plan.addresses.append((rule, statement.index))
-    index_new_foreign_keys(project, plan, replay, final, start)
+    index_new_foreign_keys(project, plan, final, start)
     if not plan.addresses:
         return None
     return SplitPlan(migration=migration, steps=_steps(plan), addresses=tuple(plan.addresses),
@@ -115,6 +115,9 @@ def _recipe_for(plan: Plan, replay, statement: Statement, final, start, migrator
     if op.kind in (OpKind.CREATE_INDEX, OpKind.DROP_INDEX):
         rule = recipe(item, dry_run=True, migrator=migrator)
         return (item, lambda i, dry_run: recipe(i, dry_run=dry_run, migrator=migrator), rule) if rule else None
+    if op.kind is OpKind.DO_BLOCK:
+        rule = recipe(item, dry_run=True, replay=replay)
+        return (item, lambda i, dry_run: recipe(i, dry_run=dry_run, replay=replay), rule) if rule else None
     rule = recipe(item, dry_run=True)
     return (item, recipe, rule) if rule else None
 
@@ -180,22 +183,60 @@ def _constraint(item: Item, *, dry_run: bool) -> str | None:
 
 def _not_valid_then_validate(item: Item, *, dry_run: bool) -> str | None:
     op = item.op
-    constraint = op.constraint
-    if op.not_valid or getattr(constraint, "range", None) is None or not op.constraint_name:
+    if not _can_add_not_valid(op):
         return None
     if dry_run:
         return "constraint-missing-not-valid"
-    start, end = constraint.range.start, constraint.range.end
+    item.plan.add(ORIGINAL, _sql.splice(item.text, item.statement.range.start, _not_valid_inserts(item.plan, op)))
+    _validate_later(item.plan, op)
+    return None
+
+
+def _constraints_in_block(item: Item, *, dry_run: bool, replay) -> str | None:
+    """drizzle-kit before 0.22 wrapped each foreign key in ``DO $$ BEGIN … EXCEPTION WHEN duplicate_object …``: the
+    keys inside get NOT VALID where they are, and are validated in the later step (a no-op for a key that already
+    existed and was validated)."""
+    targets = []
+    for op in item.op.inner:
+        context = replay.context(op)
+        if context is None or context.table_is_new:
+            continue
+        if op.kind is OpKind.ADD_CONSTRAINT and op.constraint_type in (ConstraintType.FOREIGN_KEY, ConstraintType.CHECK):
+            if _can_add_not_valid(op):
+                targets.append(op)
+            continue
+        fact = lock_facts(op, context.state_before, item.plan.version)
+        if fact is not None and (fact.scans or fact.rewrites) and fact.blocks_writes:
+            return None  # something else in the block is slow too, and cannot be rewritten inside it
+    if not targets:
+        return None
+    if dry_run:
+        return "constraint-missing-not-valid"
+    inserts = [insert for op in targets for insert in _not_valid_inserts(item.plan, op)]
+    item.plan.add(ORIGINAL, _sql.splice(item.text, item.statement.range.start, inserts))
+    for op in targets:
+        _validate_later(item.plan, op)
+    return None
+
+
+def _can_add_not_valid(op) -> bool:
+    return not op.not_valid and getattr(op.constraint, "range", None) is not None and bool(op.constraint_name)
+
+
+def _not_valid_inserts(plan: Plan, op) -> list[tuple[int, str]]:
+    start, end = op.constraint.range.start, op.constraint.range.end
     inserts = [(end, " NOT VALID")]
-    if item.plan.migration.text[start:start + len("CONSTRAINT")].upper() != "CONSTRAINT":
+    if plan.migration.text[start:start + len("CONSTRAINT")].upper() != "CONSTRAINT":
         # An unnamed constraint is named, so that the later step can validate it by name.
         inserts.append((start, f"CONSTRAINT {quoted(op.constraint_name)} "))
-    item.plan.add(ORIGINAL, _sql.splice(item.text, item.statement.range.start, inserts))
-    item.plan.add(VALIDATE, item.alter(f"VALIDATE CONSTRAINT {quoted(op.constraint_name)}"))
-    item.plan.note(VALIDATE, "VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE (a foreign key also "
-                             "takes ROW SHARE on the table it references): reads and writes continue. It fails if an "
-                             "existing row breaks the constraint: fix those rows, then run the step again.")
-    return None
+    return inserts
+
+
+def _validate_later(plan: Plan, op) -> None:
+    plan.add(VALIDATE, _sql.alter(op.schema, op.table or "", f"VALIDATE CONSTRAINT {quoted(op.constraint_name)}"))
+    plan.note(VALIDATE, "VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE (a foreign key also "
+                        "takes ROW SHARE on the table it references): reads and writes continue. It fails if an "
+                        "existing row breaks the constraint: fix those rows, then run the step again.")
 
 
 def _unique_through_index(item: Item, *, dry_run: bool) -> str | None:
@@ -266,6 +307,7 @@ _RECIPES = {
     OpKind.ALTER_COLUMN_TYPE: change_type,
     OpKind.UPDATE: data_change,
     OpKind.DELETE: data_change,
+    OpKind.DO_BLOCK: _constraints_in_block,
 }
 
 
