@@ -151,7 +151,7 @@ def _collect(model: Any, read: Reader) -> _Inputs:
     if not calls and len(folders) > 1 and (own or _core_tables_present(model.schema)):
         # A monorepo: the auth config usually lives in an app, the schema in a shared package. What is found there
         # counts only when the schema holds Better Auth's tables (see _build), so other projects skip the walk.
-        calls = sorted(_scan(folders[-1], read, skip=root), key=lambda item: _preference(folders[-1], item[0]))
+        calls = _linked(root, packages, _scan(folders[-1], read, skip=root))
         outside = {p for p, _ in calls}
         if calls:
             app = _folders_up(os.path.dirname(calls[0][0]))
@@ -168,6 +168,34 @@ def _collect(model: Any, read: Reader) -> _Inputs:
                         break
     installed = _installed_version(version_folders, read)
     return _Inputs(root, packages, declared, own, installed, calls, outside)
+
+
+_IMPORT_SOURCE = re.compile(r"""(?:from|import|require\()\s*['"]([^'"]+)['"]""")
+
+
+def _linked(root: str, packages: list[tuple[str, str]], found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of the auth configs found elsewhere in a monorepo, the one that belongs to this project: the only one, or the
+    only one importing from it (a relative path into the project, or the project package's name). Several configs
+    and no link: none, rather than checking the schema against another app's options."""
+    if len(found) <= 1:
+        return found
+    name = None
+    own = os.path.join(root, "package.json")
+    for path, text in packages:
+        if path == own:
+            try:
+                name = json.loads(text).get("name")
+            except (ValueError, AttributeError):
+                name = None
+    linked = []
+    for path, text in found:
+        for source in _IMPORT_SOURCE.findall(text):
+            target = os.path.normpath(os.path.join(os.path.dirname(path), source)) if source.startswith(".") else None
+            if (target is not None and (target == root or target.startswith(root + os.sep))) or (
+                    isinstance(name, str) and name and (source == name or source.startswith(name + "/"))):
+                linked.append((path, text))
+                break
+    return linked if len(linked) == 1 else []
 
 
 def _folders_up(root: str) -> list[str]:

@@ -149,14 +149,31 @@ def test_a_monorepo_app_holds_the_auth_config_and_the_installed_version(tmp_path
     (repo / "package.json").write_text(json.dumps({"name": "mono", "workspaces": ["apps/*", "packages/*"]}))
     (repo / "apps" / "api" / "package.json").write_text(json.dumps({"dependencies": {"better-auth": "^1.7.0"}}))
     (repo / "apps" / "api" / "node_modules" / "better-auth" / "package.json").write_text('{"version": "1.7.2"}')
-    (repo / "apps" / "api" / "src" / "lib" / "auth.ts").write_text(read(os.path.join(FIXTURES, "plugins", "auth.ts")))
-    db = write_project(str(repo / "packages" / "db"), ts=read(os.path.join(FIXTURES, "plugins", SCHEMA)))
+    (repo / "apps" / "api" / "src" / "lib" / "auth.ts").write_text(read(os.path.join(FIXTURES, "plugins", "auth.ts"))
+                                                                  + 'import * as schema from "@acme/db/schema";\n')
+    # another app's auth config, for another database: not this schema's
+    (repo / "apps" / "admin").mkdir()
+    (repo / "apps" / "admin" / "auth.ts").write_text(read(os.path.join(FIXTURES, "use-plural", "auth.ts")))
+    db = write_project(str(repo / "packages" / "db"), ts=read(os.path.join(FIXTURES, "plugins", SCHEMA)),
+                       package_json={"name": "@acme/db", "dependencies": {"drizzle-orm": "^0.45.0"}})
     setup = setup_of(db)
     assert setup.config_path == str(repo / "apps" / "api" / "src" / "lib" / "auth.ts")
     assert setup.plugins == ("twoFactor", "organization", "admin", "username")
     assert setup.version == "1.7.2"
     # 1.7.0 to 1.7.2 want a required account.issuer, which the 1.7.25 schema does not have
     assert [(f.rule, "issuer" in f.message) for f in auth_findings(db)] == [("better-auth-missing-column", True)]
+
+
+def test_several_unlinked_auth_configs_in_a_monorepo_are_not_guessed_between(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for app, case in (("web", "plugins"), ("admin", "use-plural")):
+        (repo / "apps" / app).mkdir(parents=True)
+        (repo / "apps" / app / "auth.ts").write_text(read(os.path.join(FIXTURES, case, "auth.ts")))
+    db = write_project(str(repo / "packages" / "db"), ts=read(os.path.join(FIXTURES, "base", SCHEMA)))
+    setup = setup_of(db)
+    assert setup.detected_by == "tables" and setup.config_path is None and setup.plugins == ()
+    assert auth_findings(db) == []
 
 
 def test_a_monorepo_auth_config_does_not_switch_on_checks_for_an_unrelated_database(tmp_path):
