@@ -182,3 +182,32 @@ def test_the_split_steps_leave_no_lock_finding():
     # two brief locks (ADD COLUMN, CHECK … NOT VALID) side by side, and no later step adds such a pair.
     assert [(rule, path) for rule, path, _ in left] == [("exclusive-lock-held-across-statements", "0001_original.sql")]
     assert "exclusive-lock-held-across-statements" in before
+
+
+def test_a_silenced_foreign_key_index_finding_adds_no_index():
+    change = ('-- drizzle-lsp-ignore foreign-key-without-index\n'
+              'ALTER TABLE "orders" ADD CONSTRAINT "orders_customer_fk" FOREIGN KEY ("customer_id") '
+              'REFERENCES "parent"("id") NOT VALID;')
+    assert make_plan(SETUP, change) is None
+    plan = make_plan(SETUP, change.split("\n", 1)[1])
+    assert plan.steps[1].statements == (
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_customer_id_idx" ON "orders" USING btree ("customer_id");',)
+    assert plan.addresses == (("foreign-key-without-index", 0),)
+
+
+def test_a_data_change_before_a_metadata_only_column_still_moves():
+    change = ('ALTER TABLE "orders" ADD COLUMN "kind" text;--> statement-breakpoint\n'
+              'UPDATE "orders" SET "kind" = \'retail\' WHERE "kind" IS NULL;--> statement-breakpoint\n'
+              'ALTER TABLE "orders" ADD COLUMN "flag" boolean DEFAULT false NOT NULL;')
+    plan = make_plan(SETUP, change)
+    assert plan.steps[1].backfill and plan.steps[1].statements == (
+        'UPDATE "orders" SET "kind" = \'retail\' WHERE "id" IN (SELECT "id" FROM "orders" WHERE "kind" IS NULL '
+        'LIMIT 10000);',)
+
+
+def test_a_data_change_a_kept_statement_needs_stays_in_place():
+    change = ('ALTER TABLE "orders" ADD COLUMN "kind" text;--> statement-breakpoint\n'
+              'UPDATE "orders" SET "kind" = \'retail\' WHERE "kind" IS NULL;--> statement-breakpoint\n'
+              '-- drizzle-lsp-ignore set-not-null-scans-table\n'
+              'ALTER TABLE "orders" ALTER COLUMN "kind" SET NOT NULL;')
+    assert make_plan(SETUP, change) is None

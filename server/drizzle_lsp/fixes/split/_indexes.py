@@ -66,7 +66,7 @@ def _recreated_in_place(item: Item) -> bool:
     return False
 
 
-def index_new_foreign_keys(project, plan: Plan, final, start) -> None:
+def index_new_foreign_keys(project, plan: Plan, final, start, suppressed) -> None:
     """A foreign key this migration adds to an existing table, with no index leading with its columns: the index is
     built concurrently (every delete in the parent table would scan this one). Only keys the TypeScript schema does
     not declare: a declared key gets its index in the schema, where the next ``generate`` keeps it."""
@@ -82,7 +82,7 @@ def index_new_foreign_keys(project, plan: Plan, final, start) -> None:
             continue
         statement = next((s for s in migration.statements
                           if fk.range is not None and s.range.start <= fk.range.start < s.range.end), None)
-        if statement is None:
+        if statement is None or suppressed("foreign-key-without-index", statement):
             continue
         schema = table.schema or "public"
         taken = plan.relation_names.setdefault(schema, _sql.relation_names([final, start], schema))

@@ -73,7 +73,7 @@ def plan_split(project, migration: Migration, *, postgres_version: int = 16) -> 
                           f"sub-command to have its risky parts split")
             continue
         item, recipe, rule = found
-        if any(s.matches(rule, "locks", statement.range.start) for s in suppressions):
+        if is_suppressed(suppressions, rule, statement):
             continue  # the user silenced this finding on purpose: it is not rewritten behind their back
         if not _moves_safely(migration, statement, item.op):
             plan.warn(f"{plan.where(statement).capitalize()} was left as written: a later statement of the migration "
@@ -93,7 +93,7 @@ def plan_split(project, migration: Migration, *, postgres_version: int = 16) -> 
         recipe(item, dry_run=False)
         _attach_comments(plan, sizes, lead)
         plan.addresses.append((rule, statement.index))
-    index_new_foreign_keys(project, plan, final, start)
+    index_new_foreign_keys(project, plan, final, start, lambda rule, st: is_suppressed(suppressions, rule, st))
     if not plan.addresses:
         return None
     return SplitPlan(migration=migration, steps=_steps(plan), addresses=tuple(plan.addresses),
@@ -354,6 +354,15 @@ _DEPENDS_ON_DATA = (OpKind.SET_NOT_NULL, OpKind.ADD_CONSTRAINT, OpKind.VALIDATE_
                     OpKind.CREATE_INDEX, OpKind.ADD_COLUMN)
 
 
+def _depends_on_data(op: Operation) -> bool:
+    if op.kind is OpKind.ADD_COLUMN:
+        column = op.column_def
+        return column is None or (column.not_null and column.default is None) or op.constraint_type is not None
+    if op.kind is OpKind.CREATE_INDEX:
+        return op.index is None or op.index.unique
+    return op.kind in _DEPENDS_ON_DATA
+
+
 def _keep_data_changes_needed_in_place(plan: Plan, chosen: dict) -> None:
     """A data change stays in step 0 when a later statement that stays there too may need its effect (an UPDATE that
     fills a column before a SET NOT NULL the user silenced, a DELETE of duplicates before a unique index)."""
@@ -365,8 +374,7 @@ def _keep_data_changes_needed_in_place(plan: Plan, chosen: dict) -> None:
         for later in statements[index + 1:]:
             if later.index in chosen:
                 continue
-            if any(table_key(o.schema, o.table or "") == item.key and o.kind in _DEPENDS_ON_DATA
-                   for o in later.operations):
+            if any(table_key(o.schema, o.table or "") == item.key and _depends_on_data(o) for o in later.operations):
                 plan.warn(f"{plan.where(item.statement).capitalize()} was left as written: {plan.where(later)} stays "
                           f"in the migration and may depend on the rows it changes")
                 del chosen[index]
@@ -422,6 +430,14 @@ def _leading_comments(migration: Migration, statement: Statement) -> str:
         else:
             break
     return text[offset:line_start].replace("\r\n", "\n")
+
+
+_RULE_GROUPS = {"foreign-key-without-index": "indexes", "concurrent-index-in-transaction": "migrator"}
+
+
+def is_suppressed(suppressions, rule: str, statement: Statement) -> bool:
+    group = _RULE_GROUPS.get(rule, "locks")
+    return any(s.matches(rule, group, statement.range.start) for s in suppressions)
 
 
 def _suppressions(migration: Migration):
