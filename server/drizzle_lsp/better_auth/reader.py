@@ -31,6 +31,9 @@ class ReadOptions:
     """What the call says, before it is combined with the project (dialect, version) into an ``AuthSetup``."""
 
     call_range: SourceRange | None = None
+    # "drizzle" (drizzleAdapter, or not readable: assumed), "other" (a Pool, Kysely, Prisma ...: the Drizzle schema is
+    # not Better Auth's), "none" (no `database` option: Better Auth keeps its data in memory)
+    adapter: str = "drizzle"
     provider: str | None = None  # None: not written (the drizzle config's dialect decides)
     use_plural: bool = False
     generate_id: str = "default"
@@ -156,6 +159,8 @@ class _CallReader:
         pairs = self.pairs(options, "betterAuth(...)")
         if "database" in pairs:
             self._database(pairs["database"][1])
+        elif not out.problems:  # no spread that might hold it either
+            out.adapter = "none"
         if "advanced" in pairs:
             self._advanced(pairs["advanced"][1])
         for model in MODELS:
@@ -172,6 +177,11 @@ class _CallReader:
         target = self.ev.unwrap(node)
         callee = _callee_name(self.ev, target) if target.type == "call_expression" else ""
         if callee != "drizzleAdapter" and self.imports.get(callee, ("", ""))[1] != "drizzleAdapter":
+            if target.type in ("new_expression", "object", "call_expression"):
+                # `new Pool(...)`, `{ dialect, type }`, `prismaAdapter(...)`: Better Auth's own tables are then not
+                # read from the Drizzle schema at all, so there is nothing here to check against.
+                self.out.adapter = "other"
+                return
             self.problem(node, "`database` is not a drizzleAdapter(db, {...}) call drizzle-lsp can read: the provider "
                          "is taken from the drizzle config's dialect and usePlural is assumed false")
             return

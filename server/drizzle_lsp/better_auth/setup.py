@@ -353,6 +353,8 @@ def _build(model: Any, inputs: _Inputs) -> AuthSetup | None:
             config_path = path
             break
     looks_like_auth = _core_tables_present(model.schema)
+    if read_options is not None and read_options.adapter != "drizzle":
+        return None  # Better Auth keeps its tables elsewhere (its own Kysely migrations, Prisma, memory)
     if inputs.declared is not None and inputs.own_declaration:
         detected_by = "package.json"
     elif read_options is not None and config_path not in inputs.outside_root:

@@ -240,3 +240,26 @@ def test_the_adapters_schema_object_decides_the_keys(tmp_path, schema_option, mi
     findings = auth_findings(root)
     assert sorted(f.message.split("`")[1] for f in findings) == missing
     assert {f.rule for f in findings} <= {"better-auth-missing-table"}
+
+
+@pytest.mark.parametrize("database", [
+    "new Pool({ connectionString: process.env.DATABASE_URL })",
+    'prismaAdapter(prisma, { provider: "postgresql" })',
+    '{ db: kysely, type: "postgres" }',
+    None,  # no database at all: Better Auth keeps everything in memory
+])
+def test_better_auth_on_another_database_adapter_leaves_the_drizzle_schema_alone(tmp_path, database):
+    root = copy_case(tmp_path, "base")
+    edit(root, SCHEMA, '  image: text("image"),\n', "")  # would be a finding if the schema were Better Auth's
+    replacement = f"database: {database}," if database else ""
+    edit(root, "auth.ts", 'database: drizzleAdapter(db, { provider: "pg" }),', replacement)
+    assert setup_of(root) is None
+    assert auth_findings(root) == []
+
+
+def test_a_database_adapter_held_in_an_imported_variable_is_assumed_to_be_drizzle(tmp_path):
+    root = copy_case(tmp_path, "base")
+    edit(root, "auth.ts", 'database: drizzleAdapter(db, { provider: "pg" }),', "database: sharedAdapter,")
+    findings = auth_findings(root)
+    assert [f.rule for f in findings] == ["better-auth-config-unresolved"]
+    assert "`database` is not a drizzleAdapter" in findings[0].message
