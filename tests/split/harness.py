@@ -190,3 +190,55 @@ def concurrent_locks(uri: str, statement: str, table: str) -> dict:
         runner.close()
     result["blocks_writes"] = bool(set(result["modes"]) & BLOCKS_WRITES)
     return result
+
+
+def promised_locks(setup: str, plan: SplitPlan) -> list[list[tuple[str, object]]]:
+    """For each step, (statement, lock fact) as drizzle-lsp's own lock table (``analysis.locks``) predicts it, given
+    the schema replayed up to that statement: the locks the recipe promises."""
+    from drizzle_lsp.analysis.locks import lock_facts
+    from drizzle_lsp.analysis.replay import replay as replay_migrations
+    from drizzle_lsp.model import Migration
+    from drizzle_lsp.sql import parse_migration
+
+    migrations = []
+    for number, text in enumerate([setup] + ["\n".join(step.statements) for step in plan.steps]):
+        migration = Migration(tag=f"{number:04d}_step", sql_path=f"{number:04d}.sql", text=text)
+        migration.statements = parse_migration(text, migration.sql_path)
+        migrations.append(migration)
+    replayed = replay_migrations(migrations, "postgresql")
+    promised = []
+    for migration in migrations[1:]:
+        facts = []
+        for statement in migration.statements:
+            op = statement.operations[0] if len(statement.operations) == 1 else None
+            context = replayed.context(op) if op is not None else None
+            facts.append((statement.text, lock_facts(op, context.state_before) if context is not None else None))
+        promised.append(facts)
+    return promised
+
+
+def measured_matches_promised(setup: str, plan: SplitPlan, runs: list[StepRun]) -> list[str]:
+    """Each statement of a transactional step, measured: the lock it newly took on the table it alters must be the
+    promised mode, and it may read or rewrite that table only where the promise says so."""
+    from tests.pg_probe import MODE_NAMES, STRENGTH
+
+    mismatches = []
+    for step, run, facts in zip(plan.steps, runs, promised_locks(setup, plan)):
+        if step.no_transaction or step.backfill:
+            continue
+        for traced, (_, fact) in zip(run.traces, facts):
+            if fact is None or not fact.tables or not fact.tables[0]:
+                continue
+            table = fact.tables[0]
+            before = traced.before.get(table)
+            after = traced.after.get(table)
+            if before is None or after is None:
+                continue  # the statement dropped or renamed it
+            if before.locks is None or STRENGTH.index(after.locks) > STRENGTH.index(before.locks):
+                if after.locks != MODE_NAMES[fact.lock]:
+                    mismatches.append(f"{traced.statement}: promised {fact.lock}, took {after.locks}")
+            if traced.read_rows(table) and not fact.scans:
+                mismatches.append(f"{traced.statement}: promised no scan of {table}, read its rows")
+            if traced.rewrote(table) and not fact.rewrites:
+                mismatches.append(f"{traced.statement}: promised no rewrite of {table}, rewrote it")
+    return mismatches

@@ -21,6 +21,7 @@ from tests.split.harness import (
     catalog,
     concurrent_locks,
     make_plan,
+    measured_matches_promised,
     scans_under_blocking_locks,
 )
 
@@ -65,6 +66,7 @@ def _split_and_compare(pair, change: str, *, version: int = 16, reference: str |
     assert catalog(pair.split, TABLES) == catalog(pair.original, TABLES)
     for run in runs:
         assert scans_under_blocking_locks(run.traces) == [], run.slug
+    assert measured_matches_promised(SETUP, plan, runs) == []
     return plan, original, runs
 
 
