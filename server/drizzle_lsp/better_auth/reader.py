@@ -44,6 +44,9 @@ class ReadOptions:
     field_names: dict[str, dict[str, str]] = field(default_factory=dict)
     additional_fields: dict[str, dict[str, bool]] = field(default_factory=dict)  # model -> {key -> required}
     schema_keys: dict[str, str] = field(default_factory=dict)  # adapter schema key -> exported table name
+    # Models kept in `secondaryStorage` instead of the database (Better Auth's getAuthTables leaves session out
+    # unless `session.storeSessionInDatabase`, and verification unless `verification.storeInDatabase`).
+    not_in_database: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -170,6 +173,12 @@ class _CallReader:
             self._rate_limit(pairs["rateLimit"][1])
         if "plugins" in pairs:
             self._plugins(pairs["plugins"][1])
+        if "secondaryStorage" in pairs:
+            for model, option in (("session", "storeSessionInDatabase"), ("verification", "storeInDatabase")):
+                spec = self.pairs(pairs[model][1], model) if model in pairs else {}
+                stored = self.literal(spec[option][1], f"{model}.{option}", "false") if option in spec else False
+                if stored is not True:
+                    out.not_in_database.add(model)
         return out
 
     # -- database: drizzleAdapter(db, { provider, usePlural, schema }) ---------------------------------------------

@@ -409,7 +409,7 @@ def _build(model: Any, inputs: _Inputs) -> AuthSetup | None:
         additional_fields={m: dict(f) for m, f in read_options.additional_fields.items()},
         schema_keys=dict(read_options.schema_keys),
     )
-    setup.tables = _expected(options)
+    setup.tables = tuple(t for t in _expected(options) if t.model not in read_options.not_in_database)
     return setup
 
 

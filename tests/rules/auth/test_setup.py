@@ -263,3 +263,22 @@ def test_a_database_adapter_held_in_an_imported_variable_is_assumed_to_be_drizzl
     findings = auth_findings(root)
     assert [f.rule for f in findings] == ["better-auth-config-unresolved"]
     assert "`database` is not a drizzleAdapter" in findings[0].message
+
+
+@pytest.mark.parametrize("options, missing", [
+    ("secondaryStorage: kv,", []),  # sessions and verification values live in the secondary storage
+    ("secondaryStorage: kv, session: { storeSessionInDatabase: true },", ["session"]),
+    ("secondaryStorage: kv, verification: { storeInDatabase: true },", ["verification"]),
+    ("", ["session", "verification"]),
+])
+def test_models_kept_in_secondary_storage_need_no_table(tmp_path, options, missing):
+    root = copy_case(tmp_path, "base")
+    text = read(os.path.join(root, SCHEMA))
+    for marker in ("export const session = ", "export const verification = "):
+        start = text.index(marker)
+        text = text[:start] + text[text.index("\n\n", start) + 2:]
+    text = text[:text.index("export const userRelations")]  # the relations name the removed tables
+    edit(root, SCHEMA, read(os.path.join(root, SCHEMA)), text)
+    edit(root, "auth.ts", "emailAndPassword", options + "\n  emailAndPassword")
+    findings = auth_findings(root)
+    assert sorted(f.message.split("`")[1] for f in findings) == missing, [f.message for f in findings]
