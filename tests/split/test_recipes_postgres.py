@@ -300,3 +300,14 @@ def test_foreign_key_in_a_do_block_of_older_drizzle_kit_becomes_not_valid_in_pla
     assert plan.steps[0].statements[0].startswith("DO $$ BEGIN") and "no action NOT VALID;" in plan.steps[0].statements[0]
     (validate,) = _traces(runs, "VALIDATE CONSTRAINT")
     assert validate.read_rows("orders") and validate.lock("orders") == "ShareUpdateExclusiveLock"
+
+
+def test_type_change_of_an_indexed_column_builds_the_index_again_concurrently(pair):
+    change = 'ALTER TABLE "orders" ALTER COLUMN "note" SET DATA TYPE varchar(50);'
+    plan, original, runs = _split_and_compare(pair, change)
+    assert original[0].rewrote("orders")
+    (concurrent,) = [s for s in plan.steps if s.no_transaction]
+    assert concurrent.statements == ('CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_note_idx_new" ON "orders" '
+                                     'USING btree ("note_new");',)
+    indexes = {name: valid for _, name, valid, _, _ in catalog(pair.split, TABLES)["indexes"]}
+    assert indexes["orders_note_idx"] is True and "orders_note_idx_new" not in indexes

@@ -6,9 +6,18 @@ from __future__ import annotations
 from drizzle_lsp.analysis.locks import is_volatile_default
 from drizzle_lsp.analysis.pg_types import SERIAL_TYPES, classify_type_change
 from drizzle_lsp.fixes.split import _sql
-from drizzle_lsp.fixes.split._context import BACKFILL, FINALIZE, ORIGINAL, VALIDATE, Item, enforce_not_null
-from drizzle_lsp.model import Table
-from drizzle_lsp.rules._support.identifiers import quoted
+from drizzle_lsp.fixes.split._context import (
+    BACKFILL,
+    CONCURRENT,
+    FINALIZE,
+    ORIGINAL,
+    VALIDATE,
+    Item,
+    enforce_not_null,
+)
+from drizzle_lsp.model import Index, Table
+from drizzle_lsp.rules._support.identifiers import quoted, table_label
+from drizzle_lsp.sql.pg_adapter import scan
 
 # A quoted identifier no table has: the backfill fails at once with 42703 (column "…" does not exist) until someone
 # writes the real value, and the error itself says what to do. A literal would be worse: a string or 0 would be
@@ -66,7 +75,7 @@ def change_type(item: Item, *, dry_run: bool) -> str | None:
     change = classify_type_change(column.type, op.new_type)
     if not change.rewrites:
         return None
-    blocker = _swap_blocker(item, table, column.name)
+    blocker, indexes = _swap_blocker(item, table, column.name)
     if blocker or column.identity is not None or column.generated is not None:
         if dry_run:
             item.plan.warn(f"{item.plan.where(item.statement)} rewrites {item.label} to change the type of "
@@ -86,7 +95,16 @@ def change_type(item: Item, *, dry_run: bool) -> str | None:
     plan.backfilled.add(item.key)
     if column.not_null:
         enforce_not_null(item, new[1:-1].replace('""', '"'), after_backfill=True)
-    plan.finish(item.key, item.alter(f"DROP COLUMN {old}"), item.alter(f"RENAME COLUMN {new} TO {old}"))
+    renames = []
+    for index in indexes:
+        # built on the new column after its backfill; the old index goes with the old column, and its name is free
+        built = item.index_name(index.name, "_new")
+        columns = ", ".join(new if c.expression == column.name else quoted(c.expression) for c in index.columns)
+        unique = "UNIQUE " if index.unique else ""
+        plan.add(CONCURRENT, f"CREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS {quoted(built)} ON {item.label} "
+                             f"USING {index.method} ({columns});")
+        renames.append(f"ALTER INDEX {table_label(op.schema, built)} RENAME TO {quoted(index.name)};")
+    plan.finish(item.key, item.alter(f"DROP COLUMN {old}"), item.alter(f"RENAME COLUMN {new} TO {old}"), *renames)
     if column.default is not None:
         plan.finish(item.key, item.alter(f"ALTER COLUMN {old} SET DEFAULT {column.default}"))
     plan.note(ORIGINAL, f"{item.label}.{new} is the new {written} column that replaces {old}. Until the last step, the "
@@ -101,26 +119,42 @@ def change_type(item: Item, *, dry_run: bool) -> str | None:
     return None
 
 
-def _swap_blocker(item: Item, table: Table, column: str) -> str | None:
-    """Why dropping the old column would lose more than the column (an index, a key, a constraint, a reference)."""
+def _swap_blocker(item: Item, table: Table, column: str) -> tuple[str | None, list[Index]]:
+    """Why dropping the old column would lose more than the column (a key, a constraint, a reference, an index that
+    cannot simply be built again on the new column), and the plain indexes to build again."""
+    rebuild = []
     for index in table.indexes.values():
-        if column in index.column_names or any(c.is_expression and column in c.expression for c in index.columns) \
-                or (index.where and column in index.where):
-            return f"index {quoted(index.name)} uses"
+        plain = all(not c.is_expression and c.asc and c.nulls == "last" and not c.opclass for c in index.columns)
+        if column in index.column_names and plain and not index.where and not index.with_:
+            rebuild.append(index)
+        elif column in index.column_names or any(c.is_expression and _names(c.expression, column)
+                                                 for c in index.columns) or _names(index.where, column):
+            return f"index {quoted(index.name)} uses", []
     owned = table.columns[column].primary_key or any(column in k.columns for k in table.primary_keys.values())
     if owned:
-        return "the primary key holds"
+        return "the primary key holds", []
     for unique in table.unique_constraints.values():
         if column in unique.columns:
-            return f"unique constraint {quoted(unique.name)} holds"
+            return f"unique constraint {quoted(unique.name)} holds", []
     for fk in table.foreign_keys.values():
         if column in fk.columns_from:
-            return f"foreign key {quoted(fk.name)} holds"
+            return f"foreign key {quoted(fk.name)} holds", []
     for check in table.checks.values():
-        if column in check.value:
-            return f"check {quoted(check.name)} reads"
+        if _names(check.value, column):
+            return f"check {quoted(check.name)} reads", []
     for other in (item.state.tables.values() if item.state else ()):
         for fk in other.foreign_keys.values():
             if fk.table_to == table.name and column in fk.columns_to:
-                return f"foreign key {quoted(fk.name)} of {quoted(other.name)} references"
-    return None
+                return f"foreign key {quoted(fk.name)} of {quoted(other.name)} references", []
+    return None, rebuild
+
+
+def _names(expression: str | None, column: str) -> bool:
+    """``expression`` mentions the identifier ``column`` (read with PostgreSQL's scanner, so ``amount`` is not found
+    in ``"amount_cents"``); an expression the scanner rejects is assumed to mention it."""
+    if not expression:
+        return False
+    scanned = scan(expression)
+    if scanned is None:
+        return True
+    return any(token.kind in ("word", "qword") and token.name == column for token in scanned[0])
