@@ -211,3 +211,9 @@ def test_a_data_change_a_kept_statement_needs_stays_in_place():
               '-- drizzle-lsp-ignore set-not-null-scans-table\n'
               'ALTER TABLE "orders" ALTER COLUMN "kind" SET NOT NULL;')
     assert make_plan(SETUP, change) is None
+
+
+def test_before_postgresql_12_the_plan_says_set_not_null_still_scans():
+    change = 'ALTER TABLE "orders" ALTER COLUMN "note" SET NOT NULL;'
+    assert not any("still reads" in w for w in make_plan(SETUP, change).warnings)
+    assert any("PostgreSQL 11" in w and "still reads" in w for w in make_plan(SETUP, change, version=11).warnings)
