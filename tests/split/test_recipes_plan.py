@@ -107,14 +107,25 @@ def test_a_not_null_column_without_default_gets_a_placeholder_that_fails_and_a_w
     assert plan.addresses == (("add-column-not-null-without-default", 0),)
 
 
-def test_a_backfill_that_might_never_end_in_batches_stays_with_a_warning():
+def test_a_backfill_that_might_never_end_in_batches_moves_as_written_into_a_data_step():
     change = ('ALTER TABLE "orders" ADD COLUMN "rank" integer;--> statement-breakpoint\n'
               'UPDATE "orders" SET "amount" = "amount" + 1 WHERE "amount" < 100;--> statement-breakpoint\n'
+              'INSERT INTO "orders" ("id", "amount") SELECT "id" + 1000000, 0 FROM "parent";--> statement-breakpoint\n'
               'ALTER TABLE "orders" ADD CONSTRAINT "orders_amount_check" CHECK ("amount" >= 0);')
     plan = make_plan(SETUP, change)
-    assert 'UPDATE "orders" SET "amount" = "amount" + 1 WHERE "amount" < 100;' in plan.steps[0].statements
+    assert [s.slug for s in plan.steps] == ["original", "data", "validate"]
+    assert plan.steps[1].statements == (
+        'UPDATE "orders" SET "amount" = "amount" + 1 WHERE "amount" < 100;',
+        'INSERT INTO "orders" ("id", "amount") SELECT "id" + 1000000, 0 FROM "parent";')
     assert not any(s.backfill for s in plan.steps)
-    assert any("might never end" in w for w in plan.warnings)
+    assert ("backfill-in-schema-migration", 1) in plan.addresses and ("backfill-in-schema-migration", 2) in plan.addresses
+
+
+def test_a_data_change_reading_a_table_dropped_later_stays_in_place():
+    change = ('ALTER TABLE "orders" ADD COLUMN "parent_ref" integer;--> statement-breakpoint\n'
+              'INSERT INTO "orders" ("id", "amount") SELECT "id" + 1000000, 0 FROM "parent";--> statement-breakpoint\n'
+              'DROP TABLE "parent";')
+    assert make_plan(SETUP, change) is None
 
 
 def test_a_statement_whose_table_is_renamed_later_is_not_moved():

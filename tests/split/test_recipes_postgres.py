@@ -311,3 +311,14 @@ def test_type_change_of_an_indexed_column_builds_the_index_again_concurrently(pa
                                      'USING btree ("note_new");',)
     indexes = {name: valid for _, name, valid, _, _ in catalog(pair.split, TABLES)["indexes"]}
     assert indexes["orders_note_idx"] is True and "orders_note_idx_new" not in indexes
+
+
+def test_data_changes_that_cannot_be_batched_leave_the_schema_change_transaction(pair):
+    change = ('ALTER TABLE "orders" ADD COLUMN "rank" integer;--> statement-breakpoint\n'
+              'UPDATE "orders" SET "amount" = "amount" + 1 WHERE "amount" < 100;--> statement-breakpoint\n'
+              'INSERT INTO "orders" ("id", "amount") SELECT "id" + 1000000, 0 FROM "parent";')
+    plan, original, runs = _split_and_compare(pair, change)
+    assert scans_under_blocking_locks(original)  # the UPDATE reads "orders" under ADD COLUMN's lock
+    assert [s.slug for s in plan.steps] == ["original", "data"]
+    for query in ('SELECT sum("amount"), count(*) FROM "orders"', 'SELECT max("id") FROM "orders"'):
+        assert _rows(pair.split, query) == _rows(pair.original, query)

@@ -1,9 +1,11 @@
-"""Data changes written into a schema migration (``UPDATE``/``DELETE`` on a table the same migration alters), moved to
-the backfill step as batches.
+"""Data changes written into a schema migration (``UPDATE``, ``DELETE``, ``INSERT … SELECT`` on a table the same
+migration alters), moved out of the schema change's transaction: as batches where the shape allows, else as written
+into a step of their own.
 
 A batch is only correct when repeating it ends: a ``DELETE`` always does (deleted rows stop matching), an ``UPDATE``
-only when it assigns a non-NULL constant to a column its WHERE requires to be NULL. Anything else stays where it was,
-with a warning: an UPDATE such as ``SET n = n + 1`` repeated "until no row changes" would never stop.
+only when it assigns a non-NULL constant to a column its WHERE requires to be NULL. Anything else (``SET n = n + 1``
+repeated "until no row changes" would never stop, an ``INSERT … SELECT`` would insert again) runs once, as written,
+in the ``data`` step: still one transaction, but no longer one that holds the schema change's locks.
 
 The clauses are found with PostgreSQL's own scanner (``sql.pg_adapter.scan``), at parenthesis depth 0.
 """
@@ -11,7 +13,7 @@ The clauses are found with PostgreSQL's own scanner (``sql.pg_adapter.scan``), a
 from __future__ import annotations
 
 from drizzle_lsp.fixes.split import _sql
-from drizzle_lsp.fixes.split._context import BACKFILL, Item, table_key
+from drizzle_lsp.fixes.split._context import BACKFILL, DATA, Item, table_key
 from drizzle_lsp.model import OpKind
 from drizzle_lsp.sql.pg_adapter import scan
 
@@ -21,32 +23,38 @@ _CONSTANT_WORDS = {"TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIMESTAMP", "LOCALT
 
 def data_change(item: Item, *, dry_run: bool) -> str | None:
     op = item.op
-    if op.kind not in (OpKind.UPDATE, OpKind.DELETE) or not op.has_where:
-        return None
+    if op.kind is OpKind.INSERT and not op.from_select:
+        return None  # a few seed rows: no scan worth moving
     if not _schema_change_of_same_table(item):
         return None  # a data-only migration already is its own step
+    batched = _batched(item)
+    if dry_run:
+        return "backfill-in-schema-migration"
+    if batched is None:
+        item.plan.add(DATA, item.text)
+        item.plan.note(DATA, "Moved as written out of the schema change's transaction; it runs once, as one "
+                             "transaction. On a large table, rewrite it as batches of a few thousand rows.")
+        return None
+    item.plan.add(BACKFILL, batched)
+    item.plan.backfilled.add(item.key)
+    return None
+
+
+def _batched(item: Item) -> str | None:
+    """The statement as a batch to repeat until it changes no row, or None when repeating it might not end."""
+    op = item.op
+    if op.kind not in (OpKind.UPDATE, OpKind.DELETE) or not op.has_where:
+        return None
     parts = _clauses(item.text)
     if parts is None:
         return None
     head, where = parts
-    if op.kind is OpKind.UPDATE:
-        assignments = _terminating_assignments(item.text, head, where)
-        if assignments is None:
-            if dry_run:
-                item.plan.warn(f"{item.plan.where(item.statement)} updates rows in the same migration as schema "
-                               f"changes of {item.label}, but repeating it in batches might never end; move it to a "
-                               f"step of its own by hand")
-            return None
-    if dry_run:
-        return "backfill-in-schema-migration"
-    table = item.table
-    if op.kind is OpKind.UPDATE:
-        statement = _sql.batched_update(op.schema, table, op.table or "", assignments, where)
-    else:
-        statement = _sql.batched_delete(op.schema, table, op.table or "", where)
-    item.plan.add(BACKFILL, statement)
-    item.plan.backfilled.add(item.key)
-    return None
+    if op.kind is OpKind.DELETE:
+        return _sql.batched_delete(op.schema, item.table, op.table or "", where)
+    assignments = _terminating_assignments(item.text, head, where)
+    if assignments is None:
+        return None
+    return _sql.batched_update(op.schema, item.table, op.table or "", assignments, where)
 
 
 def _schema_change_of_same_table(item: Item) -> bool:

@@ -17,8 +17,9 @@ from drizzle_lsp.rules._support.identifiers import quoted, table_label
 # index is built on the final data, once. ENFORCE: NOT VALID constraints that must follow the backfill (an earlier
 # CHECK (c IS NOT NULL) would make every update of a row not yet backfilled fail). VALIDATE then FINALIZE (held in
 # ``Plan.finalize``, by table): every scan under SHARE UPDATE EXCLUSIVE runs before the first ACCESS EXCLUSIVE.
-ORIGINAL, BACKFILL, CONCURRENT, ENFORCE, VALIDATE, FINALIZE = range(6)
-PHASES = (ORIGINAL, BACKFILL, CONCURRENT, ENFORCE, VALIDATE, FINALIZE)
+# DATA: data changes that cannot be batched, moved as written out of the schema change's transaction.
+ORIGINAL, DATA, BACKFILL, CONCURRENT, ENFORCE, VALIDATE, FINALIZE = range(7)
+PHASES = (ORIGINAL, DATA, BACKFILL, CONCURRENT, ENFORCE, VALIDATE, FINALIZE)
 
 
 @dataclass(slots=True)

@@ -30,6 +30,7 @@ from drizzle_lsp.fixes.split._indexes import create_index, drop_index, index_new
 from drizzle_lsp.fixes.split._context import (
     BACKFILL,
     CONCURRENT,
+    DATA,
     ENFORCE,
     FINALIZE,
     ORIGINAL,
@@ -44,8 +45,8 @@ from drizzle_lsp.fixes.split.plan import SplitPlan, SplitStep
 from drizzle_lsp.model import ConstraintType, DatabaseSchema, Migration, Operation, OpKind, Statement
 from drizzle_lsp.rules._support.identifiers import quoted
 
-_DATA = (OpKind.UPDATE, OpKind.DELETE)
-_FILLS_COLUMNS = (OpKind.UPDATE, OpKind.DELETE, OpKind.ADD_COLUMN, OpKind.ALTER_COLUMN_TYPE)
+_DATA = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT)
+_FILLS_COLUMNS = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT, OpKind.ADD_COLUMN, OpKind.ALTER_COLUMN_TYPE)
 
 
 def plan_split(project, migration: Migration, *, postgres_version: int = 16) -> SplitPlan | None:
@@ -130,6 +131,9 @@ def _steps(plan: Plan) -> tuple[SplitStep, ...]:
     steps = [SplitStep(tuple(phases[ORIGINAL]), "original",
                        "The original migration, each risky statement replaced by its first, brief part",
                        notes=tuple(notes[ORIGINAL]))]
+    if phases[DATA]:
+        steps.append(SplitStep(tuple(phases[DATA]), "data", "Change the data outside the schema change's transaction",
+                               notes=tuple(notes[DATA])))
     if phases[BACKFILL]:
         steps.append(SplitStep(tuple(phases[BACKFILL]), "backfill", "Backfill existing rows in batches", backfill=True,
                                notes=tuple(notes[BACKFILL] + [
@@ -307,6 +311,7 @@ _RECIPES = {
     OpKind.ALTER_COLUMN_TYPE: change_type,
     OpKind.UPDATE: data_change,
     OpKind.DELETE: data_change,
+    OpKind.INSERT: data_change,
     OpKind.DO_BLOCK: _constraints_in_block,
 }
 
@@ -333,13 +338,17 @@ def _touched_columns(op: Operation) -> set[str] | None:
 
 def _moves_safely(migration: Migration, statement: Statement, op: Operation) -> bool:
     """Parts of the statement run in later steps: only right when no later statement of the migration renames, drops
-    or retypes the table or a column it names (the later step would name something that is gone)."""
+    or retypes a table or a column it names (the later step would name something that is gone). A data change may
+    read any table it names (``INSERT … SELECT … FROM old``), so every name written in it counts."""
     if not op.table:
         return True
+    tables = {op.table.lower()}
     touched = _touched_columns(op)
+    if op.kind in _DATA:
+        tables |= _identifiers(statement.text)
     for later in migration.statements[statement.index + 1:]:
         for other in later.operations:
-            if (other.table or "").lower() != op.table.lower():
+            if (other.table or "").lower() not in tables:
                 continue
             if other.kind in (OpKind.RENAME_TABLE, OpKind.DROP_TABLE, OpKind.SET_TABLE_SCHEMA):
                 return False
@@ -347,6 +356,13 @@ def _moves_safely(migration: Migration, statement: Statement, op: Operation) -> 
                     (touched is None or other.column in touched):
                 return False
     return True
+
+
+def _identifiers(text: str) -> set[str]:
+    from drizzle_lsp.sql.pg_adapter import scan
+
+    scanned = scan(text)
+    return {t.name.lower() for t in scanned[0] if t.kind in ("word", "qword")} if scanned is not None else set()
 
 
 # Statements whose success depends on the data: a data change written before them must run before them.
