@@ -3,9 +3,8 @@
 Detection, strongest first: ``better-auth`` declared in the project's ``package.json``; a ``betterAuth({...})`` call
 in the project; a parent ``package.json`` (a monorepo root) or a call elsewhere in the monorepo, counted only when
 the schema also holds Better Auth's core tables (a monorepo's analytics database must not be asked for a user
-table); the core tables alone. The config is found by a text check for ``betterAuth`` over the project's files
-(dependency and build folders skipped) before anything is parsed, conventional places (``auth.ts``,
-``src/lib/auth.ts`` ...) first.
+table); the core tables alone. Where the config, the declarations and the version are found is ``locate.py``'s
+part.
 
 The result is memoised per analysed project object, and reused for a new project object (the language server
 re-creates projects on every edit) only when every input it read is unchanged: the texts of the ``package.json``
@@ -15,29 +14,20 @@ version, the dialect and the schema's table keys.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from drizzle_lsp.better_auth.locate import (call_files, declared_version, folders_up, installed_version, linked,
+                                           read_disk, scan)
 from drizzle_lsp.better_auth.model import AuthOptions, AuthSetup
-from drizzle_lsp.better_auth.reader import MODELS, UNRESOLVED, ReadOptions, has_call, read_auth_call
+from drizzle_lsp.better_auth.reader import MODELS, UNRESOLVED, ReadOptions, read_auth_call
 from drizzle_lsp.model.source import Problem, SourceRange
-from drizzle_lsp.workspace.config import SKIP_DIRS
 
 Reader = Callable[[str], "str | None"]
 
-_CONVENTIONAL = (
-    "auth.ts", "src/auth.ts", "src/lib/auth.ts", "lib/auth.ts", "src/server/auth.ts", "server/auth.ts",
-    "src/utils/auth.ts", "utils/auth.ts", "app/lib/auth.ts", "src/auth/index.ts", "src/lib/auth/index.ts",
-)
-_EXTENSIONS = (".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs")
-_SCAN_LIMIT = 5000  # files looked at per folder scanned: a huge monorepo costs a bounded walk, not a stall
-_MAX_BYTES = 512 * 1024
-_PARENT_LEVELS = 8
 _DIALECT_PROVIDER = {"postgresql": "pg", "sqlite": "sqlite", "mysql": "mysql"}
 # Keys that only Better Auth's core tables carry together (Auth.js has `sessionToken`, `providerAccountId`).
 _SIGNATURES = {"session": {"token", "expiresAt"}, "account": {"accountId", "providerId"},
@@ -101,17 +91,9 @@ def _reader(file_text: Reader | None) -> Reader:
                 text = None
             if text is not None:
                 return text
-        return _read_disk(path)
+        return read_disk(path)
 
     return read
-
-
-def _read_disk(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(_MAX_BYTES * 4).decode("utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 # --- inputs ----------------------------------------------------------------------------------------------------------
@@ -132,7 +114,7 @@ class _Inputs:
 
 def _collect(model: Any, read: Reader) -> _Inputs:
     root = os.path.abspath(model.root)
-    folders = _folders_up(root)
+    folders = folders_up(root)
     packages: list[tuple[str, str]] = []
     declared: tuple[str, str] | None = None
     own = False
@@ -142,199 +124,32 @@ def _collect(model: Any, read: Reader) -> _Inputs:
         if text is None:
             continue
         packages.append((path, text))
-        version = _declared_version(text)
+        version = declared_version(text)
         if version is not None and declared is None:
             declared, own = (path, version), folder == root
-    calls = _call_files(root, model, read)
+    calls = call_files(root, model, read)
     outside: set[str] = set()
     version_folders = list(folders)
     if not calls and len(folders) > 1 and (own or _core_tables_present(model.schema)):
         # A monorepo: the auth config usually lives in an app, the schema in a shared package. What is found there
         # counts only when the schema holds Better Auth's tables (see _build), so other projects skip the walk.
-        calls = _linked(root, packages, _scan(folders[-1], read, skip=root))
+        calls = linked(root, packages, scan(folders[-1], read, skip=root))
         outside = {p for p, _ in calls}
         if calls:
-            app = _folders_up(os.path.dirname(calls[0][0]))
+            app = folders_up(os.path.dirname(calls[0][0]))
             version_folders += [f for f in app if f not in version_folders]
             if declared is None:
                 for folder in app:
                     path = os.path.join(folder, "package.json")
                     text = read(path) if os.path.isfile(path) else None
-                    version = _declared_version(text) if text else None
+                    version = declared_version(text) if text else None
                     if text is not None:
                         packages.append((path, text))
                     if version is not None:
                         declared = (path, version)
                         break
-    installed = _installed_version(version_folders, read)
+    installed = installed_version(version_folders, read)
     return _Inputs(root, packages, declared, own, installed, calls, outside)
-
-
-_IMPORT_SOURCE = re.compile(r"""(?:from|import|require\()\s*['"]([^'"]+)['"]""")
-
-
-def _linked(root: str, packages: list[tuple[str, str]], found: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Of the auth configs found elsewhere in a monorepo, the one that belongs to this project: the only one, or the
-    only one importing from it (a relative path into the project, or the project package's name). Several configs
-    and no link: none, rather than checking the schema against another app's options."""
-    if len(found) <= 1:
-        return found
-    name = None
-    own = os.path.join(root, "package.json")
-    for path, text in packages:
-        if path == own:
-            try:
-                name = json.loads(text).get("name")
-            except (ValueError, AttributeError):
-                name = None
-    linked = []
-    for path, text in found:
-        for source in _IMPORT_SOURCE.findall(text):
-            target = os.path.normpath(os.path.join(os.path.dirname(path), source)) if source.startswith(".") else None
-            if (target is not None and (target == root or target.startswith(root + os.sep))) or (
-                    isinstance(name, str) and name and (source == name or source.startswith(name + "/"))):
-                linked.append((path, text))
-                break
-    return linked if len(linked) == 1 else []
-
-
-def _folders_up(root: str) -> list[str]:
-    """The project folder and its parents up to the repository or workspace root (a `.git`, a
-    `pnpm-workspace.yaml`, or a package.json with `workspaces`), nearest first."""
-    folders = [root]
-    current = root
-    for _ in range(_PARENT_LEVELS):
-        if _is_workspace_root(current):
-            return folders
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-        folders.append(current)
-    # No workspace marker above: only the project's own folder counts, so a stray package.json in a home folder
-    # does not switch the checks on.
-    return folders if _is_workspace_root(folders[-1]) else [root]
-
-
-def _is_workspace_root(folder: str) -> bool:
-    if os.path.exists(os.path.join(folder, ".git")) or os.path.isfile(os.path.join(folder, "pnpm-workspace.yaml")):
-        return True
-    text = _read_disk(os.path.join(folder, "package.json"))
-    return bool(text and '"workspaces"' in text)
-
-
-def _declared_version(package_text: str) -> str | None:
-    try:
-        data = json.loads(package_text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
-        deps = data.get(section)
-        if isinstance(deps, dict) and isinstance(deps.get("better-auth"), str):
-            return deps["better-auth"]
-    return None
-
-
-_LOCK_PATTERNS = (
-    ("pnpm-lock.yaml", re.compile(r"[/\s'\"]better-auth@(\d+\.\d+\.\d+[\w.-]*)")),
-    ("bun.lock", re.compile(r'"better-auth@(\d+\.\d+\.\d+[\w.-]*)"')),
-    ("yarn.lock", re.compile(r'better-auth@[^\n]*:\n\s+version:? "?(\d+\.\d+\.\d+[\w.-]*)')),
-)
-
-
-def _installed_version(folders: list[str], read: Reader) -> str | None:
-    """The version node would load: node_modules/better-auth (nearest first), else the lockfile's."""
-    for folder in folders:
-        text = _read_disk(os.path.join(folder, "node_modules", "better-auth", "package.json"))
-        if text:
-            try:
-                version = json.loads(text).get("version")
-            except (ValueError, AttributeError):
-                version = None
-            if isinstance(version, str):
-                return version
-    for folder in folders:
-        lock = _read_disk(os.path.join(folder, "package-lock.json"))
-        if lock and "better-auth" in lock:
-            try:
-                version = json.loads(lock).get("packages", {}).get("node_modules/better-auth", {}).get("version")
-            except (ValueError, AttributeError):
-                version = None
-            if isinstance(version, str):
-                return version
-        for name, pattern in _LOCK_PATTERNS:
-            text = _read_disk(os.path.join(folder, name))
-            match = pattern.search(text) if text else None
-            if match:
-                return match.group(1)
-    return None
-
-
-def _call_files(root: str, model: Any, read: Reader) -> list[tuple[str, str]]:
-    found: dict[str, str] = {}
-    for path in getattr(model, "schema_files", []) or []:
-        text = read(path)
-        if text and has_call(text):
-            found[os.path.abspath(path)] = text
-    for path, text in _scan(root, read):
-        found.setdefault(path, text)
-    return sorted(found.items(), key=lambda item: _preference(root, item[0]))
-
-
-def _preference(root: str, path: str) -> tuple:
-    relative = os.path.relpath(path, root).replace(os.sep, "/")
-    stem = os.path.splitext(relative)[0]
-    conventional = [os.path.splitext(c)[0] for c in _CONVENTIONAL]
-    rank = conventional.index(stem) if stem in conventional else len(conventional)
-    is_test = bool(re.search(r"(^|/)(__tests__|tests?|e2e)/|\.(test|spec)\.", relative))
-    return (is_test, rank, relative.count("/"), relative)
-
-
-_PREFILTER: dict[str, tuple[tuple[int, int], bool]] = {}
-
-
-def _scan(folder: str, read: Reader, skip: str | None = None) -> list[tuple[str, str]]:
-    """Files under ``folder`` mentioning ``betterAuth``, read through ``read``. Whether a file on disk mentions it
-    is remembered by its size and modification time, so a rescan after an edit reads only changed files."""
-    found: list[tuple[str, str]] = []
-    seen = 0
-    for current, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
-                         and os.path.join(current, d) != skip)
-        for name in sorted(files):
-            if not name.endswith(_EXTENSIONS) or name.endswith(".d.ts"):
-                continue
-            seen += 1
-            if seen > _SCAN_LIMIT:
-                return found
-            path = os.path.join(current, name)
-            if _mentions_call(path):
-                text = read(path)
-                if text and has_call(text):
-                    found.append((path, text))
-    return found
-
-
-def _mentions_call(path: str) -> bool:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return False
-    stamp = (stat.st_mtime_ns, stat.st_size)
-    cached = _PREFILTER.get(path)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    if stat.st_size > _MAX_BYTES:
-        result = False
-    else:
-        text = _read_disk(path)
-        result = bool(text and has_call(text))
-    if len(_PREFILTER) > 20000:
-        _PREFILTER.clear()
-    _PREFILTER[path] = (stamp, result)
-    return result
 
 
 def _schema_signature(schema: Any) -> tuple:
