@@ -152,6 +152,10 @@ async def test_split_is_one_undoable_workspace_edit_that_drizzle_kit_accepts(cli
         target = change.uri if isinstance(change, types.CreateFile) else change.text_document.uri
         assert target.startswith("file://" + kit_project.root + os.sep)
 
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=scan[0].range.start))
+    assert f"Quick fix: Split {tag} into" in hover.contents.value and "committed early" in hover.contents.value
+
     apply_workspace_edit(split.edit)
     assert len(kit_project.journal["entries"]) == 2 + len(creates) // 2
     kit_project.check_passes()

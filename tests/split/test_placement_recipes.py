@@ -64,6 +64,9 @@ def test_check_unsafe_fixes_splits_the_last_migration_and_drizzle_kit_agrees(pro
     assert all(f.extra_fixes == (split,) for f in offered)  # one split for the migration, shared
     assert split.title.startswith(f"Split {tag} into ") and "COMMIT" in split.title
 
+    code, out = cli("check", project.root)
+    assert f"= fix (unsafe, apply with --unsafe-fixes): {split.title}" in out
+
     code, out = cli("check", project.root, "--format", "json")
     reported = [f for f in json.loads(out)["findings"] if f.get("otherFixes")]
     assert {f["rule"] for f in reported} == ADDRESSED

@@ -116,6 +116,13 @@ def format_finding(finding: Violation, read_text: Callable[[str], str | None], s
     if finding.fix is not None:
         how = {"safe": "--fix", "unsafe": "--unsafe-fixes", "suggestion": "your editor"}[finding.fix.applicability]
         out.append(f"{pad} {style.accent('=')} fix ({finding.fix.applicability}, apply with {how}): {finding.fix.title}")
+    for extra in finding.extra_fixes:
+        if extra.is_preview:
+            # Not applicable here, but the steps are still worth seeing: --unsafe-fixes prints them.
+            out.append(f"{pad} {style.accent('=')} split (not applied, --unsafe-fixes prints the steps): "
+                       f"{extra.preview_reason}")
+        else:
+            out.append(f"{pad} {style.accent('=')} fix ({extra.applicability}, apply with --unsafe-fixes): {extra.title}")
     return "\n".join(out)
 
 
