@@ -13,7 +13,7 @@ from drizzle_lsp.rules._support.lock_context import (
     table_label,
     where,
 )
-from drizzle_lsp.rules._support.pending import earlier_in_window, pending_migrations
+from drizzle_lsp.rules._support.pending import pending_migrations
 from drizzle_lsp.rules._support.transactions import StatementRef, transaction_map
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
@@ -91,6 +91,7 @@ class ExclusiveLockHeldAcrossStatements(Rule):
 
         reported: dict[int, set[str]] = {}  # transaction -> held tables whose extension was already reported
         statements = [s for s in ctx.migration.statements if s.error is None]
+        held_before = _HeldLocks(tmap, pending, infos)
         for index, statement in enumerate(statements):
             ref = tmap.ref(statement)
             if ref is None or not ref.in_block:
@@ -98,7 +99,7 @@ class ExclusiveLockHeldAcrossStatements(Rule):
             own = infos(ref)
             if not any(i.slow or _exclusive(i) for i in own):
                 continue
-            held = _held_locks(tmap, ref, pending, infos)
+            held = held_before.at(ref)
             if not held:
                 continue
             done = reported.setdefault(ref.transaction, set())
@@ -160,15 +161,49 @@ class ExclusiveLockHeldAcrossStatements(Rule):
         return None
 
 
-def _held_locks(tmap, ref: StatementRef, pending: int, infos) -> dict[str, tuple[TableLock, OpInfo, StatementRef]]:
-    """Exclusive locks on existing tables taken earlier in ``ref``'s transaction, earliest holder first."""
-    held: dict[str, tuple[TableLock, OpInfo, StatementRef]] = {}
-    for earlier in earlier_in_window(tmap, ref, pending):  # nearest first: an earlier holder replaces a later one
-        for info in infos(earlier):
-            for lock in info.locks:
-                if lock.mode in EXCLUSIVE_MODES:
-                    held[lock.key] = (lock, info, earlier)
-    return dict(sorted(held.items(), key=lambda item: item[1][2].position))
+class _HeldLocks:
+    """Exclusive locks on existing tables taken earlier in a statement's transaction (within the pending window),
+    earliest holder first, for the statements of one migration asked in apply order.
+
+    The statements of one migration share their window's first file, so the locks are accumulated in one pass over
+    the window instead of walking back from every statement: a 200-statement migration asked 20,000 times for the
+    locks of its earlier statements."""
+
+    def __init__(self, tmap, pending: int, infos) -> None:
+        self.tmap, self.pending, self.infos = tmap, pending, infos
+        self.next = None  # position of the next ref to accumulate
+        self.first_file = None
+        self.by_transaction: dict[int, dict[str, list]] = {}  # key -> [holder, -nearest position, rank]
+
+    def at(self, ref: StatementRef) -> dict[str, tuple[TableLock, OpInfo, StatementRef]]:
+        first_file = ref.file - self.pending + 1
+        if self.next is None or first_file != self.first_file or ref.position < self.next:
+            self.first_file, self.by_transaction = first_file, {}
+            self.next = ref.position
+            while self.next > 0 and self.tmap.refs[self.next - 1].file >= first_file:
+                self.next -= 1
+        while self.next < ref.position:
+            earlier = self.tmap.refs[self.next]
+            held = self.by_transaction.setdefault(earlier.transaction, {})
+            seen: set[str] = set()
+            for info in self.infos(earlier):
+                for lock in info.locks:
+                    if lock.mode not in EXCLUSIVE_MODES:
+                        continue
+                    entry = held.get(lock.key)
+                    if entry is None:
+                        entry = held[lock.key] = [(lock, info, earlier), 0, 0]
+                    elif entry[0][2] is earlier:
+                        entry[0] = (lock, info, earlier)  # the earliest statement's last mention, as the walk back gave
+                    if lock.key not in seen:
+                        # Ties between holders of one statement keep the order the walk back from the asking
+                        # statement found them in: the nearest mention first.
+                        seen.add(lock.key)
+                        entry[1], entry[2] = -earlier.position, len(seen)
+            self.next += 1
+        held = self.by_transaction.get(ref.transaction, {})
+        ordered = sorted(held.items(), key=lambda item: (item[1][0][2].position, item[1][1], item[1][2]))
+        return {key: entry[0] for key, entry in ordered}
 
 
 def _extended(info: OpInfo, held) -> list[str]:
