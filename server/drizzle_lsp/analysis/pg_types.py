@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ALIASES = {
     "int": "integer", "int4": "integer", "integer": "integer", "serial": "integer", "serial4": "integer",
@@ -65,6 +66,7 @@ class PgType:
         return self.base in STRING_TYPES and not self.array_dims
 
 
+@lru_cache(maxsize=4096)  # rules ask for the same few type strings ~70,000 times per check of a large schema
 def parse_type(text: str) -> PgType:
     """Parse a type as drizzle-kit or a person writes it: ``varchar(255)``, ``timestamp (3) with time zone``,
     ``"public"."mood"``, ``integer[]``, ``numeric(10, 2)``."""
