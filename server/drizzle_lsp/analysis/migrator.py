@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 
 from drizzle_lsp.model import DrizzleConfig
@@ -19,6 +20,25 @@ NO_TRANSACTION = "no-transaction"  # statements run one by one (neon-http)
 PER_FILE = "per-file"  # each migration file in its own transaction (wrangler d1, drizzle-lsp migrate)
 MODES = (TRANSACTION, NO_TRANSACTION, PER_FILE)
 
+# A migration whose leading comments hold this line runs statement by statement under `drizzle-lsp migrate` (and any
+# per-file runner that honours it); drizzle's own migrators ignore it, which is why split steps add COMMIT there.
+NO_TRANSACTION_MARKER = "-- drizzle-lsp: no-transaction"
+_MARKER_LINE = re.compile(r"^\s*--\s*drizzle-lsp:\s*no-transaction\s*$", re.IGNORECASE)
+
+
+def has_no_transaction_marker(text: str) -> bool:
+    """The marker counts among the file's leading comment lines, before its first statement."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--> statement-breakpoint"):
+            continue
+        if not stripped.startswith("--"):
+            return False
+        if _MARKER_LINE.match(stripped):
+            return True
+    return False
+
+
 # The names users may write in .drizzle-lsp.toml, mapped to what they mean for a transaction.
 SETTING_ALIASES = {
     "transaction": TRANSACTION,
@@ -26,6 +46,7 @@ SETTING_ALIASES = {
     "no-transaction": NO_TRANSACTION,
     "d1": PER_FILE,
     "per-file": PER_FILE,
+    "drizzle-lsp": PER_FILE,
 }
 
 # Source files are scanned for these imports; the first one found decides. neon-http shares its npm package with
@@ -62,6 +83,10 @@ def infer_migrator(config: DrizzleConfig, project_root: str, setting: str | None
     found = _scan_imports(project_root)
     if found:
         return found
+    script = _script_running(project_root, "drizzle-lsp migrate")
+    if script:
+        return MigratorMode(PER_FILE, f"the package.json script \"{script}\" runs drizzle-lsp migrate (one transaction "
+                                      "per file; files marked -- drizzle-lsp: no-transaction run statement by statement)")
     dependencies = _package_dependencies(project_root)
     if config.sql_dialect == "postgresql" and "@neondatabase/serverless" in dependencies and not (
         {"pg", "postgres"} & dependencies
@@ -70,19 +95,16 @@ def infer_migrator(config: DrizzleConfig, project_root: str, setting: str | None
     return MigratorMode(TRANSACTION, "drizzle-kit migrate and drizzle-orm's migrate() apply all pending migrations in one transaction")
 
 
-def _package_dependencies(start: str) -> set[str]:
-    """Dependencies of the nearest package.json files from ``start`` up to the repository root (monorepos)."""
-    names: set[str] = set()
+def _package_manifests(start: str):
+    """The parsed package.json files from ``start`` up to the repository root (monorepos), nearest first."""
     folder = os.path.abspath(start)
     for _ in range(8):
-        manifest = os.path.join(folder, "package.json")
         try:
-            with open(manifest, encoding="utf-8") as handle:
+            with open(os.path.join(folder, "package.json"), encoding="utf-8") as handle:
                 data = json.load(handle)
-            for section in ("dependencies", "devDependencies", "optionalDependencies"):
-                if isinstance(data.get(section), dict):
-                    names.update(data[section])
-        except (OSError, ValueError, AttributeError):
+            if isinstance(data, dict):
+                yield data
+        except (OSError, ValueError):
             pass
         if os.path.isdir(os.path.join(folder, ".git")):
             break
@@ -90,7 +112,27 @@ def _package_dependencies(start: str) -> set[str]:
         if parent == folder:
             break
         folder = parent
+
+
+def _package_dependencies(start: str) -> set[str]:
+    """Dependencies declared in the package.json files from ``start`` up to the repository root."""
+    names: set[str] = set()
+    for data in _package_manifests(start):
+        for section in ("dependencies", "devDependencies", "optionalDependencies"):
+            if isinstance(data.get(section), dict):
+                names.update(data[section])
     return names
+
+
+def _script_running(start: str, command: str) -> str | None:
+    """The name of a package.json script whose command line runs ``command``, if any."""
+    for data in _package_manifests(start):
+        scripts = data.get("scripts")
+        if isinstance(scripts, dict):
+            for name, line in scripts.items():
+                if isinstance(line, str) and command in line:
+                    return name
+    return None
 
 
 def _scan_imports(root: str) -> MigratorMode | None:

@@ -18,14 +18,12 @@ The hash is drizzle's: sha256 of the whole file text, hex.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
+from drizzle_lsp.analysis.migrator import NO_TRANSACTION_MARKER, has_no_transaction_marker
 from drizzle_lsp.model import Migration, Operation, OpKind, Statement
 from drizzle_lsp.sql.splitter import split_chunks
 
-NO_TRANSACTION_MARKER = "-- drizzle-lsp: no-transaction"
-_MARKER_LINE = re.compile(r"^\s*--\s*drizzle-lsp:\s*no-transaction\s*$", re.IGNORECASE)
 _BEGINS = {"begin", "start"}
 _ENDS = {"commit"}
 _UNSUPPORTED_CONTROL = {"rollback", "prepare", "commit_prepared", "rollback_prepared"}
@@ -34,19 +32,6 @@ _UNSUPPORTED_CONTROL = {"rollback", "prepare", "commit_prepared", "rollback_prep
 def file_hash(text: str) -> str:
     """drizzle's hash: Node reads the file as UTF-8 and hashes that string, which is this for any valid UTF-8."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def has_no_transaction_marker(text: str) -> bool:
-    """The marker counts among the file's leading comment lines, before its first statement."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("--> statement-breakpoint"):
-            continue
-        if not stripped.startswith("--"):
-            return False
-        if _MARKER_LINE.match(stripped):
-            return True
-    return False
 
 
 @dataclass(slots=True)

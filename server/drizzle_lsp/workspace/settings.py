@@ -7,7 +7,9 @@ Found by walking up from the checked file or folder (``find_settings``). Keys ma
 ``migrator``           how migrations are applied: ``auto`` (default: inferred from the config and package.json),
                        ``transaction`` (all pending files in one transaction: drizzle-kit migrate, pg, postgres-js,
                        neon-serverless, pglite), ``neon-http`` (no transaction), ``no-transaction``, ``d1`` (each file
-                       in its own transaction), ``per-file`` (each file in its own transaction, e.g. a custom runner).
+                       in its own transaction), ``per-file`` (each file in its own transaction, e.g. a custom runner),
+                       ``drizzle-lsp`` (``drizzle-lsp migrate``: per file, and files marked
+                       ``-- drizzle-lsp: no-transaction`` statement by statement).
 ``exclude``            list of globs (relative to this file) of files never checked.
 ``config``             path (relative to this file) of the drizzle config to use when there are several, or when the
                        real one cannot be read statically.
@@ -47,7 +49,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 SETTINGS_NAME = ".drizzle-lsp.toml"
-MIGRATORS = ("auto", "transaction", "neon-http", "no-transaction", "d1", "per-file")
+MIGRATORS = ("auto", "transaction", "neon-http", "no-transaction", "d1", "per-file", "drizzle-lsp")
 SEVERITIES = ("error", "warning", "info", "hint", "off")
 CONVENTIONS = ("snake_case", "camelCase")
 TABLE_FORMS = ("plural", "singular", "any")

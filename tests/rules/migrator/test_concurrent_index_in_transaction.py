@@ -163,3 +163,37 @@ def test_real_migration_fails_and_rolls_back_the_batch(pg, tmp_path):
     migrate_like_drizzle(pg, [first, workaround])
     assert pg.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'comments_pending_idx'::regclass"
                       ).fetchone() == (True,)
+
+
+MARKED = "-- drizzle-lsp: no-transaction\n" + CONCURRENT
+
+
+@pytest.mark.parametrize("settings", ['migrator = "drizzle-lsp"\n', 'migrator = "per-file"\n'])
+def test_marker_runs_the_file_statement_by_statement_under_a_per_file_runner(settings):
+    # drizzle-lsp migrate sends a marked file one statement at a time, outside any transaction.
+    assert lint_sql(EXISTING + MARKED, RULE, settings=settings) == []
+    assert len(lint_sql(EXISTING + CONCURRENT, RULE, settings=settings)) == 1
+
+
+def test_marker_means_nothing_to_drizzles_own_migrator():
+    # drizzle-kit migrate and migrate() ignore the marker: the whole batch is still one transaction.
+    (finding,) = lint_sql(EXISTING + MARKED, RULE, settings='migrator = "transaction"\n')
+    assert "every pending migration" in finding.message
+
+
+def test_marker_after_the_first_statement_does_not_count():
+    late = EXISTING + 'SELECT 1;--> statement-breakpoint\n-- drizzle-lsp: no-transaction\n' + CONCURRENT
+    assert len(lint_sql(late, RULE, settings='migrator = "drizzle-lsp"\n')) == 1
+
+
+def test_a_package_script_running_drizzle_lsp_migrate_is_recognised(tmp_path):
+    from drizzle_lsp.analysis.project import load_workspace
+    from drizzle_lsp.rules.testing import write_project
+
+    root = str(tmp_path)
+    write_project(root, sql=EXISTING + MARKED,
+                  package_json={"scripts": {"db:migrate": "drizzle-lsp migrate --config drizzle.config.ts"}})
+    (analyzed,) = load_workspace([root]).projects
+    assert analyzed.migrator == "per-file"
+    assert 'script "db:migrate" runs drizzle-lsp migrate' in analyzed.migrator_mode.reason
+    assert lint_root(root, RULE) == []

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drizzle_lsp.analysis.migrator import NO_TRANSACTION_MARKER
 from drizzle_lsp.model import Migration
 
-NO_TRANSACTION_MARKER = "-- drizzle-lsp: no-transaction"
+__all__ = ["NO_TRANSACTION_MARKER", "SplitPlan", "SplitStep"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ migrator mode (``analysis.migrator``):
   migration in it. Which migrations are pending is only known at deploy time, so every later migration counts as
   possibly in the same batch; and every migration may be the first pending one, so each file starts inside the
   migrator's transaction even when an earlier file ended it with an explicit ``COMMIT``;
-- ``per-file``: each migration file in its own transaction (wrangler d1, a per-file runner);
+- ``per-file``: each migration file in its own transaction (wrangler d1, a per-file runner); a file whose leading
+  comments hold ``-- drizzle-lsp: no-transaction`` runs statement by statement, as ``drizzle-lsp migrate`` runs it;
 - ``no-transaction``: neon-http sends each statement on its own, so each statement commits by itself.
 
 Explicit transaction control in a migration is honoured the way PostgreSQL sees it: ``COMMIT`` (or ``END``,
@@ -25,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from drizzle_lsp.analysis.migrator import has_no_transaction_marker
 from drizzle_lsp.model import Migration, Operation, OpKind, Statement
 from drizzle_lsp.sql.splitter import split_chunks
 
@@ -92,10 +94,13 @@ class TransactionMap:
                 current, opener = fresh(), MIGRATOR
             chunk_of, shared = _chunks(migration)
             implicit: dict[int, int] = {}  # chunk -> the implicit transaction of its multi-statement query
+            # A per-file runner that honours the marker (drizzle-lsp migrate) sends such a file statement by statement.
+            statement_by_statement = self.migrator == NO_TRANSACTION or (
+                self.migrator == PER_FILE and has_no_transaction_marker(migration.text))
             for statement in migration.statements:
                 control = _transaction_control(statement)
                 chunk = chunk_of(statement)
-                if self.migrator == NO_TRANSACTION:
+                if statement_by_statement:
                     # Every request stands alone: even an explicit BEGIN does not outlive it; a chunk holding several
                     # statements is one request, run as one implicit transaction.
                     if chunk in shared:
