@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from drizzle_lsp.model import DrizzleConfig
+from drizzle_lsp.workspace.files import folders_upward
 
 TRANSACTION = "transaction"  # all pending migrations in one transaction
 NO_TRANSACTION = "no-transaction"  # statements run one by one (neon-http)
@@ -97,21 +98,14 @@ def infer_migrator(config: DrizzleConfig, project_root: str, setting: str | None
 
 def _package_manifests(start: str):
     """The parsed package.json files from ``start`` up to the repository root (monorepos), nearest first."""
-    folder = os.path.abspath(start)
-    for _ in range(8):
+    for folder in folders_upward(start):
         try:
             with open(os.path.join(folder, "package.json"), encoding="utf-8") as handle:
                 data = json.load(handle)
-            if isinstance(data, dict):
-                yield data
         except (OSError, ValueError):
-            pass
-        if os.path.isdir(os.path.join(folder, ".git")):
-            break
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
+            continue
+        if isinstance(data, dict):
+            yield data
 
 
 def _package_dependencies(start: str) -> set[str]:

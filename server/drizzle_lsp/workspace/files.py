@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from drizzle_lsp.model.source import Problem, SourceRange
+
+
+def folders_upward(start: str, levels: int = 8) -> Iterator[str]:
+    """``start`` and its parents, nearest first, ending at the repository root (the folder holding ``.git``) or after
+    ``levels`` folders: where monorepo-wide files (package.json, wrangler.toml) are looked for."""
+    folder = os.path.abspath(start)
+    for _ in range(levels):
+        yield folder
+        parent = os.path.dirname(folder)
+        if os.path.isdir(os.path.join(folder, ".git")) or parent == folder:
+            return
+        folder = parent
 
 
 def read_or_report(path: str, problems: list[Problem], code: str) -> str | None:

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from collections.abc import Callable, Iterator
 
 from drizzle_lsp.model.project import D1Binding
+from drizzle_lsp.workspace.files import folders_upward
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the tomli backport, a dependency there
+    import tomli as tomllib
 from drizzle_lsp.model.source import SourceRange
 
 WRANGLER_NAMES = ("wrangler.toml", "wrangler.jsonc", "wrangler.json")
@@ -68,18 +73,11 @@ def _entries(data: dict) -> Iterator[dict]:
 
 
 def _wrangler_files(root: str) -> Iterator[str]:
-    folder = os.path.abspath(root)
-    for _ in range(_MAX_LEVELS):
+    for folder in folders_upward(root, _MAX_LEVELS):
         for name in WRANGLER_NAMES:
             candidate = os.path.join(folder, name)
             if os.path.isfile(candidate):
                 yield candidate
-        if os.path.isdir(os.path.join(folder, ".git")):
-            return
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return
-        folder = parent
 
 
 def _load(path: str, text: str) -> object:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from drizzle_lsp.model import Column
 from drizzle_lsp.rules.selection import settings_value
 from drizzle_lsp.schema_ts.columns import to_camel_case, to_snake_case
+from drizzle_lsp.workspace.files import folders_upward
 
 SNAKE = "snake_case"
 CAMEL = "camelCase"
@@ -194,13 +195,8 @@ _manifest_cache: dict[str, tuple[tuple[int, int], set[str]]] = {}
 def _dependencies(start: str) -> set[str]:
     """Dependency names of the package.json files from ``start`` up to the repository root (monorepos)."""
     names: set[str] = set()
-    folder = os.path.abspath(start)
-    for _ in range(8):
+    for folder in folders_upward(start):
         names |= _manifest_dependencies(os.path.join(folder, "package.json"))
-        parent = os.path.dirname(folder)
-        if os.path.isdir(os.path.join(folder, ".git")) or parent == folder:
-            break
-        folder = parent
     return names
 
 
