@@ -44,6 +44,7 @@ from drizzle_lsp.fixes.split._context import (
 from drizzle_lsp.fixes.split.plan import SplitPlan, SplitStep
 from drizzle_lsp.model import ConstraintType, DatabaseSchema, Migration, Operation, OpKind, Statement
 from drizzle_lsp.rules._support.identifiers import quoted
+from drizzle_lsp.rules._support.lock_context import comment_block_start
 
 _DATA = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT)
 _FILLS_COLUMNS = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT, OpKind.ADD_COLUMN, OpKind.ALTER_COLUMN_TYPE)
@@ -437,15 +438,7 @@ def _leading_comments(migration: Migration, statement: Statement) -> str:
     line_start = text.rfind("\n", 0, start) + 1
     if text[line_start:start].strip():
         return ""
-    offset = line_start
-    while offset > 0:
-        previous = text.rfind("\n", 0, offset - 1) + 1
-        line = text[previous:offset].strip()
-        if line.startswith("--") and not line.startswith("-->"):
-            offset = previous
-        else:
-            break
-    return text[offset:line_start].replace("\r\n", "\n")
+    return text[comment_block_start(text, line_start):line_start].replace("\r\n", "\n")
 
 
 _RULE_GROUPS = {"foreign-key-without-index": "indexes", "concurrent-index-in-transaction": "migrator"}

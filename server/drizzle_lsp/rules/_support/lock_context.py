@@ -297,6 +297,19 @@ def setting_before(tmap, migration: Migration, statement: Statement, parameter: 
     return found
 
 
+def comment_block_start(text: str, line_start: int) -> int:
+    """Where the ``--`` comment lines right above the line starting at ``line_start`` begin (``line_start`` itself
+    when there are none). Breakpoint lines are not comments."""
+    offset = line_start
+    while offset > 0:
+        previous = text.rfind("\n", 0, offset - 1) + 1
+        line = text[previous:offset].strip()
+        if not line.startswith("--") or line.startswith("-->"):
+            break
+        offset = previous
+    return offset
+
+
 def insertion_before(migration: Migration, statement: Statement) -> tuple[int, bool]:
     """Where a new statement goes so that it runs right before ``statement``: (offset, True when it needs its own
     ``--> statement-breakpoint`` line, False when it must join the statement's chunk).
@@ -308,14 +321,7 @@ def insertion_before(migration: Migration, statement: Statement) -> tuple[int, b
     if text[line_start:start].strip():
         # Something else precedes it on its line: insert right before it.
         return start, text[line_start:start].rstrip().endswith(BREAKPOINT)
-    offset = line_start
-    while offset > 0:
-        previous = text.rfind("\n", 0, offset - 1) + 1
-        line = text[previous:offset].strip()
-        if line.startswith("--") and not line.startswith("-->"):
-            offset = previous
-        else:
-            break
+    offset = comment_block_start(text, line_start)
     marker = text.rfind(BREAKPOINT, 0, start)
     chunk_start = 0 if marker < 0 else marker + len(BREAKPOINT)
     first_in_chunk = not _has_code(text[chunk_start:offset])
