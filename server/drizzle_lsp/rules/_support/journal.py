@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from drizzle_lsp.model import SourceRange
 from drizzle_lsp.model.project import JournalEntry
+from drizzle_lsp.rules._support.text_memo import digest, remembered
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 _WHEN = re.compile(r'("when"\s*:\s*)(-?\d+(?:\.\d+)?)')
@@ -78,18 +79,25 @@ def snapshot_links(ctx, migrations) -> list[SnapshotLink]:
         text = journal_text(ctx, path)
         if text is None:
             continue
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue  # reported by the snapshot reader
-        if not isinstance(data, dict):
-            continue
-        prev = data.get("prevIds", data.get("prevId"))
-        prev_ids = [str(p) for p in prev] if isinstance(prev, list) else ([str(prev)] if prev is not None else [])
-        ident = data.get("id")
-        links.append(SnapshotLink(migration.tag, path, str(ident) if ident is not None else None, prev_ids,
-                                  _value_range(text, path, "id"), _value_range(text, path, "prevIds", "prevId")))
+        link = remembered(("snapshot-link", path, migration.tag, digest(text)), lambda: _link(migration.tag, path, text))
+        if link is not None:
+            links.append(SnapshotLink(link.tag, link.path, link.id, list(link.prev_ids), link.id_range,
+                                      link.prev_range))
     return links
+
+
+def _link(tag: str, path: str, text: str) -> SnapshotLink | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None  # reported by the snapshot reader
+    if not isinstance(data, dict):
+        return None
+    prev = data.get("prevIds", data.get("prevId"))
+    prev_ids = [str(p) for p in prev] if isinstance(prev, list) else ([str(prev)] if prev is not None else [])
+    ident = data.get("id")
+    return SnapshotLink(tag, path, str(ident) if ident is not None else None, prev_ids,
+                        _value_range(text, path, "id"), _value_range(text, path, "prevIds", "prevId"))
 
 
 def _value_range(text: str, path: str, *keys: str) -> SourceRange | None:

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from drizzle_lsp.model import SourceRange
 from drizzle_lsp.model.compare import canonical, diff
+from drizzle_lsp.rules._support.text_memo import digest, remembered
 from drizzle_lsp.rules.framework import ProjectContext, Rule, Violation
 
 
@@ -14,9 +15,14 @@ _CHAIN_FIELDS = ("id", "prevId", "prevIds")  # a new id per snapshot, linked to 
 def _may_be_copies(first: str | None, second: str | None) -> bool:
     """A cheap test before the full comparison: reading every snapshot of a long history into the model is slow, and
     a generated migration's snapshot differs from the previous one in more than its chain fields. (Key order is not
-    kept by `generate --custom`, so the JSON is compared, not the text.)"""
+    kept by `generate --custom`, so the JSON is compared, not the text.) Remembered by the texts' digests: the
+    language server asks again on every keystroke."""
     if first is None or second is None:
         return True
+    return remembered(("may-be-copies", digest(first), digest(second)), lambda: _json_equal_but_chain(first, second))
+
+
+def _json_equal_but_chain(first: str, second: str) -> bool:
     try:
         a, b = json.loads(first), json.loads(second)
     except ValueError:
