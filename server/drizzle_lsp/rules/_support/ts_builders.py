@@ -255,6 +255,22 @@ def _local_name_for(source: SchemaSource, builder: str, module: str) -> str | No
 
 
 def _import_specifier(source: SchemaSource, local: str) -> Node | None:
+    # Every builder fix of a file asks for the same few specifiers (one walk of the imports each, ~400 per check of
+    # a large schema); the answer only depends on the parsed file, so it is remembered per parsed source.
+    known = _specifiers.get(id(source))
+    if known is None or known[0] is not source:
+        if len(_specifiers) > 8:
+            _specifiers.clear()
+        known = _specifiers[id(source)] = (source, {})
+    if local not in known[1]:
+        known[1][local] = _find_import_specifier(source, local)
+    return known[1][local]
+
+
+_specifiers: dict[int, tuple[SchemaSource, dict[str, Node | None]]] = {}  # the source is held, so its id stays unique
+
+
+def _find_import_specifier(source: SchemaSource, local: str) -> Node | None:
     for statement in source.parsed.tree.root_node.named_children:
         if statement.type != "import_statement":
             continue
