@@ -12,27 +12,47 @@ from drizzle_lsp.rules.framework import ProjectContext, Rule, Violation
 _CHAIN_FIELDS = ("id", "prevId", "prevIds")  # a new id per snapshot, linked to the previous: differ even for copies
 
 
-def _may_be_copies(first: str | None, second: str | None) -> bool:
+class _CopyTest:
     """A cheap test before the full comparison: reading every snapshot of a long history into the model is slow, and
     a generated migration's snapshot differs from the previous one in more than its chain fields. (Key order is not
-    kept by `generate --custom`, so the JSON is compared, not the text.) Remembered by the texts' digests: the
-    language server asks again on every keystroke."""
-    if first is None or second is None:
-        return True
-    return remembered(("may-be-copies", digest(first), digest(second)), lambda: _json_equal_but_chain(first, second))
+    kept by `generate --custom`, so the JSON is compared, not the text.)
+
+    Asked for consecutive pairs, so each snapshot is decoded once per check (the second of one pair is the first
+    of the next), and each answer is remembered by the texts' digests: the language server asks again on every
+    keystroke."""
+
+    def __init__(self) -> None:
+        self._last: tuple[bytes, dict | None] | None = None  # the previous text's digest and decoded JSON
+
+    def __call__(self, first: str | None, second: str | None) -> bool:
+        if first is None or second is None:
+            self._last = None
+            return True
+        first_digest, second_digest = digest(first), digest(second)
+        last, self._last = self._last, None
+
+        def compare() -> bool:
+            a = last[1] if last is not None and last[0] == first_digest else _without_chain(first)
+            b = _without_chain(second)
+            self._last = (second_digest, b)
+            if a is None or b is None:
+                return True
+            return a == b
+
+        return remembered(("may-be-copies", first_digest, second_digest), compare)
 
 
-def _json_equal_but_chain(first: str, second: str) -> bool:
+def _without_chain(text: str) -> dict | None:
+    """The snapshot's JSON without its chain fields; None when it is not a JSON object."""
     try:
-        a, b = json.loads(first), json.loads(second)
+        data = json.loads(text)
     except ValueError:
-        return True
-    if not isinstance(a, dict) or not isinstance(b, dict):
-        return True
+        return None
+    if not isinstance(data, dict):
+        return None
     for key in _CHAIN_FIELDS:
-        a.pop(key, None)
-        b.pop(key, None)
-    return a == b
+        data.pop(key, None)
+    return data
 
 
 class CustomMigrationSnapshotStale(Rule):
@@ -104,12 +124,13 @@ class CustomMigrationSnapshotStale(Rule):
         read = getattr(ctx.workspace, "file_text", None) or (lambda path: None)
         previous = None
         previous_text = None
+        may_be_copies = _CopyTest()
         for migration in folder.migrations:
             if migration.missing or migration.tag not in replay.after or migration.tag not in project.snapshots:
                 previous = previous_text = None
                 continue
             text = read(migration.snapshot_path) if migration.snapshot_path else None
-            if previous is not None and _may_be_copies(previous_text, text):
+            if previous is not None and may_be_copies(previous_text, text):
                 prev_tag = previous
                 snapshot, prev_snapshot = project.snapshots.get(migration.tag), project.snapshots.get(prev_tag)
                 if snapshot is not None and prev_snapshot is not None and canonical(snapshot) == canonical(prev_snapshot):
