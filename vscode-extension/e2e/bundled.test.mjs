@@ -155,7 +155,7 @@ describe("the linux-x64 .vsix with its bundled server", { timeout: 600_000 }, ()
     await workbench.command("Drizzle LSP: Check Whole Workspace");
     // The terminal shows the end of the report: the last findings and the summary line.
     const text = await workbench.terminalText(
-      /Found \d+ problems \(\d+ errors?, \d+ warnings?\) in 6 files \(1 project, 5 migrations[\s\S]*Terminal will be reused/,
+      /Found \d+ problems \(\d+ errors?, \d+ warnings?\) in 7 files \(1 project, 6 migrations[\s\S]*Terminal will be reused/,
     );
     // Exit status 1: findings at warning or above, as in CI. (Rows wrap mid-word: join them without spaces.)
     assert.match(text.replace(/\n/g, ""), /'check', '[^']+saas'"\s*(terminated\s*with|failed\s*to\s*launch\s*\()\s*exit\s*code:\s*1/);
@@ -168,7 +168,7 @@ describe("the linux-x64 .vsix with its bundled server", { timeout: 600_000 }, ()
     await workbench.command("Drizzle LSP: Show Pending Migrations");
     // The plan ends with the last migration, then the task's own lines once the process has exited (VS Code says
     // "failed to launch" instead of "terminated" when a process exits non-zero quickly).
-    const text = await workbench.terminalText(/0004_perpetual_randall_flagg \(one transaction\)[\s\S]*Terminal will be reused/);
+    const text = await workbench.terminalText(/0005_stale_lyja \(one transaction\)[\s\S]*Terminal will be reused/);
     assert.match(text.replace(/\s*\n\s*/g, ""), /'migrate', '--dry-run'/);
   }));
 
