@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from lsprotocol import types
@@ -67,12 +68,10 @@ def _data(violation: Any, index_for, version: int | None, ls: Any) -> dict:
         return data
     edits = []
     for edit in fix.edits:
-        rng = index_for(edit.path).range(edit.start, edit.end)
         edits.append({
-            "uri": path_to_uri(edit.path),
+            "uri": _uri(edit.path),
             "version": ls.versions.get(edit.path),
-            "range": {"start": {"line": rng.start.line, "character": rng.start.character},
-                      "end": {"line": rng.end.line, "character": rng.end.character}},
+            "range": index_for(edit.path).range_json(edit.start, edit.end),
             "newText": edit.new_text,
         })
     data["fix"] = {
@@ -82,6 +81,11 @@ def _data(violation: Any, index_for, version: int | None, ls: Any) -> dict:
         "creations": [{"uri": path_to_uri(c.path), "text": c.text} for c in fix.creations],
     }
     return data
+
+
+@lru_cache(maxsize=256)
+def _uri(path: str) -> str:
+    return path_to_uri(path)  # a thousand findings with fixes name the same few files
 
 
 def to_json(violations: list[Any], text: str, encoding: str, version: int | None, ls: Any) -> list[dict]:
@@ -109,12 +113,12 @@ def to_json(violations: list[Any], text: str, encoding: str, version: int | None
             "message": violation.message + (f"\n{violation.help}" if violation.help else ""),
             "severity": _SEVERITY.get(violation.severity, types.DiagnosticSeverity.Warning).value,
             "code": violation.rule,
-            "codeDescription": {"href": rule_url(violation.rule)},
+            "codeDescription": {"href": _rule_url(violation.rule)},
             "source": "drizzle-lsp",
         }
         if violation.related:
             item["relatedInformation"] = [
-                {"location": {"uri": path_to_uri(r.path), "range": index_for(r.path).range_json(r.start, r.end)},
+                {"location": {"uri": _uri(r.path), "range": index_for(r.path).range_json(r.start, r.end)},
                  "message": message}
                 for r, message in violation.related
             ]
@@ -123,4 +127,5 @@ def to_json(violations: list[Any], text: str, encoding: str, version: int | None
     return out
 
 
+_rule_url = lru_cache(maxsize=512)(rule_url)
 _EMPTY_RANGE = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
