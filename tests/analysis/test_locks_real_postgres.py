@@ -94,3 +94,39 @@ def test_lock_facts_match_pg_locks(pg, statement, expected_lock, expected_rewrit
     assert MODE_NAMES[facts.lock] == measured, f"{statement}: drizzle-lsp says {facts.lock}, PostgreSQL took {measured}"
     if operations[0].kind.value != "truncate":
         assert facts.rewrites == expected_rewrite, f"{statement}: rewrite predicted {facts.rewrites}, measured {expected_rewrite}"
+
+
+def test_postgres_18_not_null_not_valid_skips_the_scan_and_validate_reads_under_share_update_exclusive(pg):
+    from tests.pg_probe import trace
+
+    if pg.execute("SHOW server_version_num").fetchone()[0] < "180000":
+        pytest.skip("NOT NULL … NOT VALID is PostgreSQL 18 syntax")
+    pg.execute(SETUP)
+    pg.execute('INSERT INTO "t" ("id", "a", "b") SELECT g, g, g::text FROM generate_series(1, 500) g')
+    add = 'ALTER TABLE "t" ADD CONSTRAINT "t_a_not_null" NOT NULL "a" NOT VALID'
+    validate = 'ALTER TABLE "t" VALIDATE CONSTRAINT "t_a_not_null"'
+    measured = {}
+    pg.execute("BEGIN")
+    try:
+        measured[add] = trace(pg, add, ["t"])
+    finally:
+        pg.execute("COMMIT")
+    pg.execute("BEGIN")
+    try:
+        measured[validate] = trace(pg, validate, ["t"])
+    finally:
+        pg.execute("ROLLBACK")
+
+    migration = Migration(tag="0001_m", sql_path="m.sql", text=f"{add};\n--> statement-breakpoint\n{validate};")
+    migration.statements = parse_migration(migration.text, "m.sql")
+    setup = Migration(tag="0000_setup", sql_path="setup.sql", text=SETUP,
+                      statements=parse_migration(SETUP, "setup.sql"))
+    result = replay([setup, migration], "postgresql")
+    assert result.problems == []
+    for statement in migration.statements:
+        op = statement.operations[0]
+        facts = lock_facts(op, result.state_before(op), 18)
+        seen = measured[statement.text.rstrip(";").strip()]
+        assert MODE_NAMES[facts.lock] == seen.lock("t")
+        assert facts.scans == seen.read_rows("t"), statement.text
+        assert not seen.rewrote("t")

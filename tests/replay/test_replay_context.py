@@ -139,3 +139,26 @@ def test_a_table_renamed_in_the_migration_keeps_its_rows():
     index_on_renamed, index_on_new = ops(ms[1])[1], ops(ms[1])[4]
     assert r.table_existed_before(index_on_renamed)
     assert not r.table_existed_before(index_on_new)
+
+
+def test_postgres_18_named_not_null_constraint_is_validated_and_dropped_by_name():
+    # PostgreSQL 18: ADD CONSTRAINT n NOT NULL c NOT VALID makes the column NOT NULL for new rows at once; a later
+    # VALIDATE or DROP CONSTRAINT names the constraint, which must not read as a reference to a missing object.
+    ms = migrations('CREATE TABLE "t" ("id" integer PRIMARY KEY, "a" integer);',
+                    'ALTER TABLE "t" ADD CONSTRAINT "t_a_not_null" NOT NULL "a" NOT VALID;',
+                    'ALTER TABLE "t" VALIDATE CONSTRAINT "t_a_not_null";',
+                    'ALTER TABLE "t" DROP CONSTRAINT "t_a_not_null";')
+    (add,) = ops(ms[1])
+    assert (add.kind, add.column, add.constraint_name, add.not_valid) == (OpKind.SET_NOT_NULL, "a", "t_a_not_null", True)
+    r = replay(ms, "postgresql")
+    after_add = r.after["0001_m"].tables["public.t"].columns["a"]
+    assert after_add.not_null and after_add.not_null_not_valid
+    assert not r.after["0002_m"].tables["public.t"].columns["a"].not_null_not_valid
+    assert not r.after["0003_m"].tables["public.t"].columns["a"].not_null
+    assert r.problems == []
+
+
+def test_validating_an_unknown_constraint_is_still_a_problem():
+    ms = migrations('CREATE TABLE "t" ("id" integer PRIMARY KEY, "a" integer);',
+                    'ALTER TABLE "t" VALIDATE CONSTRAINT "t_a_not_null";')
+    assert [p.message for p in replay(ms, "postgresql").problems] == ['constraint "t_a_not_null" does not exist on "t"']

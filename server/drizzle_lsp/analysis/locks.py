@@ -98,6 +98,9 @@ def lock_facts(op: Operation, state: DatabaseSchema | None = None, pg_version: i
         rewrites = change.rewrites if change else True
         return LockFact(ACCESS_EXCLUSIVE, [table], rewrites=rewrites, scans=rewrites, note=change.reason if change else "")
     if kind == OpKind.SET_NOT_NULL:
+        if op.not_valid:
+            return LockFact(ACCESS_EXCLUSIVE, [table], note="NOT VALID: existing rows are checked later, by VALIDATE "
+                                                            "CONSTRAINT under SHARE UPDATE EXCLUSIVE")
         if pg_version >= 12 and _has_validated_not_null_check(state, op):
             return LockFact(ACCESS_EXCLUSIVE, [table], note="a validated CHECK (column IS NOT NULL) makes the scan unnecessary")
         return LockFact(ACCESS_EXCLUSIVE, [table], scans=True)

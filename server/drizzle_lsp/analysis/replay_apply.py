@@ -7,7 +7,7 @@ import re
 
 from drizzle_lsp.analysis.replay_types import EXISTS, MISSING, TypeOps
 from drizzle_lsp.model import (
-    CheckConstraint, ConstraintType, DatabaseSchema, ForeignKey, Operation, OpKind, PrimaryKey, Problem,
+    CheckConstraint, Column, ConstraintType, DatabaseSchema, ForeignKey, Operation, OpKind, PrimaryKey, Problem,
     Sequence, Table, UniqueConstraint, qualify,
 )
 
@@ -171,6 +171,9 @@ class Applier(TypeOps):
 
     def _set_not_null(self, op: Operation) -> None:
         self._set_attr(op, "not_null", True)
+        if op.constraint_name:  # PostgreSQL 18's named form, possibly NOT VALID
+            self._set_attr(op, "not_null_constraint", op.constraint_name)
+            self._set_attr(op, "not_null_not_valid", op.not_valid)
 
     def _drop_not_null(self, op: Operation) -> None:
         self._set_attr(op, "not_null", False)
@@ -243,7 +246,10 @@ class Applier(TypeOps):
     def _validate_constraint(self, op: Operation) -> None:
         table = self._table(op)
         con = _find_constraint(table, op.constraint_name or "") if table is not None else None
-        if table is not None and con is None:
+        not_null = _not_null_column(table, op.constraint_name) if table is not None and con is None else None
+        if not_null is not None:
+            not_null.not_null_not_valid = False
+        elif table is not None and con is None:
             self._problem(MISSING, f'constraint "{op.constraint_name}" does not exist on "{table.name}"', op)
         elif con is not None and hasattr(con, "not_valid"):
             con.not_valid = False
@@ -260,6 +266,10 @@ class Applier(TypeOps):
         for store in (table.foreign_keys, table.checks, table.unique_constraints, table.primary_keys):
             if store.pop(op.constraint_name or "", None) is not None:
                 return
+        not_null = _not_null_column(table, op.constraint_name)
+        if not_null is not None:  # dropping a named NOT NULL constraint (PostgreSQL 18) drops the NOT NULL
+            not_null.not_null, not_null.not_null_constraint, not_null.not_null_not_valid = False, None, False
+            return
         if not op.if_exists:
             self._problem(MISSING, f'constraint "{op.constraint_name}" does not exist on "{table.name}"', op)
 
@@ -433,3 +443,8 @@ def _carry_names(table: Table, old: str, new: str) -> None:
             table.primary_keys[pk.name] = pk
     for chk in table.checks.values():
         chk.value = quoted.sub(lambda m: f"{m.group(1)}{new}{m.group(1)}.", chk.value)
+
+
+def _not_null_column(table: Table, name: str | None) -> Column | None:
+    """The column whose named NOT NULL constraint (PostgreSQL 18) is ``name``."""
+    return next((c for c in table.columns.values() if name and c.not_null_constraint == name), None)

@@ -46,6 +46,10 @@ class Column:
     range: SourceRange | None = None  # the whole column definition
     type_range: SourceRange | None = None  # the type (builder call in TS, type name in SQL)
     name_range: SourceRange | None = None
+    # PostgreSQL 18 names NOT NULL constraints (``ADD CONSTRAINT n NOT NULL c [NOT VALID]``); replay keeps the name
+    # so a later VALIDATE or DROP CONSTRAINT finds it. Not part of the compared schema: snapshots do not record it.
+    not_null_constraint: str | None = None
+    not_null_not_valid: bool = False
 
 
 @dataclass(slots=True)

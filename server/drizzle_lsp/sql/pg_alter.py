@@ -101,7 +101,13 @@ def _command(ctx: Ctx, cmd: Any, base: dict, lo: int, hi: int, table_if_exists: 
         ci = ctx.tok_index(con.location) if con.location >= 0 else lo
         ctype, obj = constraint_object(ctx, con, base["table"], [], ci, hi)
         if ctype is ConstraintType.NOT_NULL:
-            return ctx.op(OpKind.SET_NOT_NULL, **kw)
+            # PostgreSQL 18: ADD CONSTRAINT name NOT NULL column [NOT VALID] is SET NOT NULL with a name, and with
+            # NOT VALID it skips the scan until a later VALIDATE CONSTRAINT.
+            keys = names(con.keys)
+            column = keys[0] if keys else col
+            return ctx.op(OpKind.SET_NOT_NULL, constraint_name=con.conname or None, not_valid=con.skip_validation,
+                          **dict(kw, column=column,
+                                 column_range=_column_range(ctx, ci, hi, column) if column else None))
         return ctx.op(OpKind.ADD_CONSTRAINT, constraint_type=ctype, constraint=obj,
                       constraint_name=con.conname or getattr(obj, "name", None), not_valid=con.skip_validation,
                       using_index=con.indexname or None, **dict(kw, column=None, column_range=None))
