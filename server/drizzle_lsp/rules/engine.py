@@ -60,12 +60,28 @@ def run_rules(
         wanted = [os.path.abspath(p) for p in only_paths]
         findings = [v for v in findings if v.path is None or any(_within(v.path, w) for w in wanted)]
     findings.sort(key=Violation.sort_key)
-    return _dedupe(findings)
+    return _dedupe(_drop_superseded(findings))
 
 
 def _within(path: str, folder_or_file: str) -> bool:
     path = os.path.abspath(path)
     return path == folder_or_file or path.startswith(folder_or_file.rstrip(os.sep) + os.sep)
+
+
+def _drop_superseded(findings: list[Violation]) -> list[Violation]:
+    """Drops a finding when another one, of a rule it names in ``supersedes``, covers its range: one problem, one
+    warning. Runs after suppressions, so silencing the more precise finding brings the other one back."""
+    superseding = [f for f in findings if f.supersedes and f.range is not None]
+    if not superseding:
+        return findings
+
+    def superseded(finding: Violation) -> bool:
+        inner = finding.range
+        return inner is not None and any(
+            finding.rule in f.supersedes and f.range.path == inner.path and f.range.start <= inner.start
+            and inner.end <= f.range.end for f in superseding)
+
+    return [f for f in findings if not superseded(f)]
 
 
 def _dedupe(findings: list[Violation]) -> list[Violation]:

@@ -104,6 +104,9 @@ class Violation:
     # Other ways to resolve the finding, offered next to ``fix`` (the split of the whole migration next to a lock
     # rule's one-statement edit). Attached after the rules ran, so rules keep returning a single fix.
     extra_fixes: tuple[Fix, ...] = ()
+    # Rules whose findings lying inside this finding's range say the same thing less precisely (Better Auth's missing
+    # index on a foreign-key column and foreign-key-without-index): the engine then keeps only this one.
+    supersedes: tuple[str, ...] = ()
 
     @property
     def path(self) -> str | None:
@@ -263,6 +266,7 @@ class Rule:
         fix: Fix | None = None,
         related: Iterable[tuple[SourceRange, str]] = (),
         severity: str | None = None,
+        supersedes: tuple[str, ...] = (),
     ) -> Violation:
         return Violation(
             rule=self.name,
@@ -273,4 +277,5 @@ class Rule:
             fix=fix,
             related=list(related),
             group=self.group,
+            supersedes=supersedes,
         )

@@ -108,3 +108,24 @@ def test_a_reference_without_foreign_key(tmp_path):
 
 def test_at_least_fifteen_deviations():
     assert len(DEVIATIONS) + 1 >= 15  # the table above, and the reference without a foreign key
+
+
+def test_a_missing_index_on_a_foreign_key_is_reported_once(tmp_path):
+    # better-auth-constraint names the index as Better Auth's generator does; foreign-key-without-index would report
+    # the same missing index a second time with another name.
+    from drizzle_lsp.rules.testing import lint_project
+
+    root = copy_case(tmp_path, "base")
+    edit(root, SCHEMA, SESSION_INDEX, "")
+    both = ["better-auth-constraint", "foreign-key-without-index"]
+    findings = [f for f in lint_project(root, select=both) if f.rule in both]
+    assert [(f.rule, f.message.split(":")[0]) for f in findings] == [
+        ("better-auth-constraint", "session.userId has no index")]
+    # With the Better Auth finding turned off, the generic one speaks.
+    generic = [f.rule for f in lint_project(root, select=["foreign-key-without-index"]) if f.rule in both]
+    assert generic == ["foreign-key-without-index"]
+    # Silencing the Better Auth finding brings the generic one back: suppressions apply first.
+    path = os.path.join(root, SCHEMA)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("// drizzle-lsp-ignore-file better-auth-constraint\n")
+    assert [f.rule for f in lint_project(root, select=both) if f.rule in both] == ["foreign-key-without-index"]

@@ -21,7 +21,8 @@ class BetterAuthConstraint(Rule):
     unique fields are unique (`user.email`, `session.token`, `organization.slug`, `username`); every reference
     (`session.userId`, `account.userId`, the plugins' `userId`, `organizationId` ...) is a foreign key to the right
     table's `id` with `ON DELETE CASCADE`; indexed fields (`session.userId`, `account.userId`,
-    `verification.identifier` ...) lead some index.
+    `verification.identifier` ...) lead some index. On a foreign-key column this finding takes the place of
+    `foreign-key-without-index`'s, with the index named as Better Auth's generator names it.
 
     ## Why is this bad?
     Better Auth does not check any of this at runtime, and relies on all of it. Without a unique email, two
@@ -111,6 +112,8 @@ class BetterAuthConstraint(Rule):
                     column.range,
                     help=f"Add `index(\"{name}\").on(t.{auth_field.key})` to the table's config.",
                     fix=_index_fix(ctx, table, auth_table, auth_field, name),
+                    # The same missing index, named as Better Auth's generator names it: one warning, not two.
+                    supersedes=("foreign-key-without-index",),
                 )
             if auth_field.references is not None:
                 yield from self._reference(ctx, match, auth_table, auth_field, table, column)
