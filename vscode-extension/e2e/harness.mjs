@@ -314,7 +314,15 @@ export class Workbench {
     await page.keyboard.press("Delete");
     await page.keyboard.press("Control+S");
     const deadline = Date.now() + 15_000;
-    while (JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8"))) !== JSON.stringify(settings)) {
+    // VS Code truncates the file before writing it: a read in between sees empty or partial JSON, which is "not yet".
+    const saved = () => {
+      try {
+        return JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8")));
+      } catch {
+        return undefined;
+      }
+    };
+    while (saved() !== JSON.stringify(settings)) {
       if (Date.now() > deadline) throw new Error(`settings.json was not saved as ${JSON.stringify(settings)}`);
       await page.waitForTimeout(200);
     }
