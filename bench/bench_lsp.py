@@ -310,10 +310,21 @@ def breakdown(root: Path, doc: Path, offset: int, edits: int) -> dict[str, float
 def breakdown_section(parts: list[tuple[str, dict[str, float]]]) -> str:
     names = sorted({name for _, found in parts for name in found}, key=lambda n: (n != "Session.refresh, total", n))
     rows = [[name] + [f"{found.get(name, 0):.1f}" for _, found in parts] for name in names]
+    why = []
+    for label, found in parts:
+        total = found.get("Session.refresh, total", 0) or 1
+        rules, split = found.get("rules", 0), found.get("split offer (part of rules)", 0)
+        reading = found.get("reading the project, parsing the edited file, replay", 0)
+        why.append(f"- {label}: the rules are {rules / total:.0%} of the refresh (the split offer alone "
+                   f"{split / total:.0%}), reading and replay {reading / total:.0%}; building and encoding the "
+                   f"diagnostics JSON adds {found.get('diagnostics JSON of the edited file', 0):.0f} ms.")
     return ("## Where one keystroke's time goes (in process)\n\n"
             "Median ms over the same edits, calling `Session.refresh` directly (no protocol, no debounce): the "
             "rules include the split offer; the diagnostics JSON is what the server sends for the edited file.\n\n"
-            + md_table(["phase"] + [label for label, _ in parts], rows) + "\n")
+            + md_table(["phase"] + [label for label, _ in parts], rows) + "\n\n"
+            "Why the latency targets are missed: every keystroke runs every rule over the whole project again (only "
+            "parsing and the replay are incremental), and the rules alone exceed the targets:\n\n"
+            + "\n".join(why) + "\n\nbench/README.md, \"Hot spots\", says what would close the gap.\n")
 
 
 # --- report -------------------------------------------------------------------------------------------------------
