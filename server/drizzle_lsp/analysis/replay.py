@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import enum
 from dataclasses import dataclass, field
 
-from drizzle_lsp.analysis.replay_apply import MUTATING, Applier
+from drizzle_lsp.analysis.replay_apply import MUTATING, Applier, thaw
 from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, Problem, Statement, Table, qualify
-from drizzle_lsp.model.source import SourceRange
 
 
 @dataclass(slots=True)
@@ -225,33 +223,6 @@ def _freeze_table(live: Table, previous: Table | None) -> Table:
 
 
 _TABLE_SLOTS = tuple(f.name for f in dataclasses.fields(Table))
-_IMMUTABLE = (str, int, float, bool, type(None), SourceRange, Problem, enum.Enum)
-_SLOTS: dict[type, tuple[str, ...]] = {}
-
-
-def thaw(value):
-    """A deep copy of a model value, several times faster than ``copy.deepcopy`` (no memo, no reduce protocol):
-    the model is trees of slotted dataclasses, lists, dicts and immutable leaves, with no shared or cyclic parts."""
-    kind = type(value)
-    if isinstance(value, _IMMUTABLE):
-        return value
-    if kind is list:
-        return [thaw(v) for v in value]
-    if kind is dict:
-        return {k: thaw(v) for k, v in value.items()}
-    if kind is set or kind is frozenset:
-        return kind(value)
-    if kind is tuple:
-        return tuple(thaw(v) for v in value)
-    names = _SLOTS.get(kind)
-    if names is None:
-        if not (dataclasses.is_dataclass(kind) and hasattr(kind, "__slots__")):
-            return copy.deepcopy(value)
-        names = _SLOTS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    copied = object.__new__(kind)
-    for name in names:
-        object.__setattr__(copied, name, thaw(getattr(value, name)))
-    return copied
 
 
 def _table_key(op: Operation, dialect: str) -> str | None:

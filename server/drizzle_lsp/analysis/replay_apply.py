@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import enum
 import re
 
 from drizzle_lsp.analysis.replay_types import EXISTS, MISSING, TypeOps
+from drizzle_lsp.model.source import SourceRange
 from drizzle_lsp.model import (
     CheckConstraint, Column, ConstraintType, DatabaseSchema, ForeignKey, Operation, OpKind, PrimaryKey, Problem,
     Sequence, Table, UniqueConstraint, qualify,
@@ -15,6 +18,34 @@ READ_ONLY = {OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT, OpKind.TRUNCATE, OpKin
              OpKind.TRANSACTION, OpKind.TABLE_REWRITE, OpKind.PRAGMA, OpKind.COMMENT, OpKind.UNKNOWN,
              OpKind.DO_BLOCK}
 MUTATING = set(OpKind) - READ_ONLY
+
+_IMMUTABLE = (str, int, float, bool, type(None), SourceRange, Problem, enum.Enum)
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def thaw(value):
+    """A deep copy of a model value, several times faster than ``copy.deepcopy`` (no memo, no reduce protocol):
+    the model is trees of slotted dataclasses, lists, dicts and immutable leaves, with no shared or cyclic parts."""
+    kind = type(value)
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if kind is list:
+        return [thaw(v) for v in value]
+    if kind is dict:
+        return {k: thaw(v) for k, v in value.items()}
+    if kind is set or kind is frozenset:
+        return kind(value)
+    if kind is tuple:
+        return tuple(thaw(v) for v in value)
+    names = _SLOTS.get(kind)
+    if names is None:
+        if not (dataclasses.is_dataclass(kind) and hasattr(kind, "__slots__")):
+            return copy.deepcopy(value)
+        names = _SLOTS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    copied = object.__new__(kind)
+    for name in names:
+        object.__setattr__(copied, name, thaw(getattr(value, name)))
+    return copied
 
 
 class Applier(TypeOps):
@@ -64,7 +95,7 @@ class Applier(TypeOps):
     def _create_table(self, op: Operation) -> None:
         if op.table_def is None:
             return
-        table = copy.deepcopy(op.table_def)
+        table = thaw(op.table_def)
         table.schema = self._schema(op)
         if table.qualified_name in self.state.tables:
             if not op.if_not_exists:
@@ -112,11 +143,11 @@ class Applier(TypeOps):
                 self._problem(EXISTS, f'column "{op.column_def.name}" already exists in "{table.name}"', op,
                               op.column_range)
             return
-        col = copy.deepcopy(op.column_def)
+        col = thaw(op.column_def)
         self._resolve_enum(col)
         table.columns[col.name] = col
         if op.constraint is not None and op.constraint_type is not None:
-            _store(table, op.constraint_type, copy.deepcopy(op.constraint))
+            _store(table, op.constraint_type, thaw(op.constraint))
 
     def _drop_column(self, op: Operation) -> None:
         table = self._table(op)
@@ -159,7 +190,7 @@ class Applier(TypeOps):
         if col is None:
             return
         if op.value == "modify" and op.column_def is not None:  # MySQL MODIFY/CHANGE restate the whole column
-            new = copy.deepcopy(op.column_def)
+            new = thaw(op.column_def)
             new.primary_key = new.primary_key or col.primary_key
             table.columns = {(new.name if k == col.name else k): (new if k == col.name else v)
                              for k, v in table.columns.items()}
@@ -191,7 +222,7 @@ class Applier(TypeOps):
         self._set_attr(op, "default", None)
 
     def _add_identity(self, op: Operation) -> None:
-        self._set_attr(op, "identity", copy.deepcopy(op.constraint))
+        self._set_attr(op, "identity", thaw(op.constraint))
         self._set_attr(op, "not_null", True)
 
     def _drop_identity(self, op: Operation) -> None:
@@ -221,7 +252,7 @@ class Applier(TypeOps):
         table = self._table(op)
         if table is None or op.constraint is None or op.constraint_type is None:
             return
-        con = copy.deepcopy(op.constraint)
+        con = thaw(op.constraint)
         name = getattr(con, "name", None)
         if name and _find_constraint(table, name) is not None:
             self._problem(EXISTS, f'constraint "{name}" already exists on "{table.name}"', op)
@@ -296,7 +327,7 @@ class Applier(TypeOps):
         for c in op.index.columns:
             if not c.is_expression and c.expression not in table.columns:
                 self._problem(MISSING, f'column "{c.expression}" does not exist in table "{table.name}"', op)
-        table.indexes[op.index.name] = copy.deepcopy(op.index)
+        table.indexes[op.index.name] = thaw(op.index)
 
     def _drop_index(self, op: Operation) -> None:
         if self.dialect == "mysql" and op.table:
@@ -363,7 +394,7 @@ class Applier(TypeOps):
         if table is not None and op.constraint is not None:
             if op.constraint_name in table.policies:
                 self._problem(EXISTS, f'policy "{op.constraint_name}" already exists on "{table.name}"', op)
-            table.policies[op.constraint_name or ""] = copy.deepcopy(op.constraint)
+            table.policies[op.constraint_name or ""] = thaw(op.constraint)
 
     def _alter_policy(self, op: Operation) -> None:
         table = self._table(op)
