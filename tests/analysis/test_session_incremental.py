@@ -90,3 +90,24 @@ def test_an_edit_in_an_early_migration_is_seen_by_the_later_ones(tmp_path: Path)
     _assert_same(session, root, "early migration edited")
     missing = [v for found in session.findings.values() for v in found if v.rule == "reference-to-missing-object"]
     assert any('"projects"' in v.message for v in missing)
+
+
+def test_a_wrangler_file_written_on_disk_makes_the_project_d1(tmp_path: Path) -> None:
+    """D1 is known from wrangler's d1_databases: adding that file turns the rebuild finding on, as a fresh analysis
+    of the same files would (a wrangler file may sit above the project, so the whole workspace reloads)."""
+    root = tmp_path / "d1"
+    shutil.copytree(CORPUS / "13-sqlite-d1-wrangler-cascade", root, ignore=shutil.ignore_patterns("steps"))
+    wrangler = root / "wrangler.toml"
+    text = wrangler.read_text()
+    wrangler.unlink()
+    session = Session([str(root)])
+    session.reload_all()
+
+    def d1_findings() -> list:
+        return [v for found in session.findings.values() for v in found if v.rule == "d1-foreign-keys-pragma-ignored"]
+
+    assert d1_findings() == []
+    wrangler.write_text(text)
+    session.refresh({str(wrangler)})
+    assert d1_findings()
+    _assert_same(session, root, "wrangler.toml added")

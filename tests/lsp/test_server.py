@@ -283,3 +283,38 @@ async def test_pull_reports_unchanged_findings_by_result_id(client: LanguageClie
     changed = await client.text_document_diagnostic_async(
         types.DocumentDiagnosticParams(text_document=identifier, previous_result_id=first.result_id))
     assert changed.kind == "full" and any(d.code == "syntax-error" for d in changed.items)
+
+
+POOLED = "postgresql://app:secret@ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require"
+DIRECT = "postgresql://app:secret@ep-cool-darkness-123456.us-east-2.aws.neon.tech/neondb?sslmode=require"
+
+
+async def test_an_env_file_changed_on_disk_re_checks_the_migration_url(client: LanguageClient, project):
+    # The rule reads DATABASE_URL from .env, which is no project file: the watcher must still bring the change in.
+    config = project / "drizzle.config.ts"
+    config.write_text(
+        'import { defineConfig } from "drizzle-kit";\n\nexport default defineConfig({\n  dialect: "postgresql",\n'
+        '  schema: "./src/schema.ts",\n  out: "./drizzle",\n  dbCredentials: { url: process.env.DATABASE_URL! },\n});\n')
+    env = project / ".env"
+    env.write_text(f"DATABASE_URL={DIRECT}\n")
+    await start(client, project, "visual-studio-code")
+    schema = project / "src" / "schema.ts"
+    _open(client, schema, language="typescript")
+    await _wait_for_diagnostics(client, schema.as_uri(), lambda d: True)
+    assert not any(x.code == "migrations-through-pooler" for x in client.diagnostics.get(config.as_uri(), []))
+
+    env.write_text(f"DATABASE_URL={POOLED}\n")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=env.as_uri(), type=types.FileChangeType.Changed),
+    ]))
+    found = await _wait_for_diagnostics(
+        client, config.as_uri(), lambda d: any(x.code == "migrations-through-pooler" for x in d))
+    message = next(x.message for x in found if x.code == "migrations-through-pooler")
+    assert "secret" not in message
+
+
+def test_the_watchers_cover_the_files_rules_read():
+    from drizzle_lsp.lsp.server import WATCHED_GLOBS
+
+    for glob in ("**/.env", "**/.dev.vars", "**/wrangler.toml", "**/wrangler.jsonc"):
+        assert glob in WATCHED_GLOBS

@@ -19,7 +19,9 @@ from drizzle_lsp.analysis.project import AnalyzedProject, Workspace, load_projec
 from drizzle_lsp.workspace.files import FileReader
 
 # Files whose change can re-shape projects: rediscover everything.
-_STRUCTURAL_NAMES = (".drizzle-lsp.toml", "package.json")
+# Files that decide what a project is (its settings, dependencies, D1 bindings): a change reloads every project,
+# since a wrangler file or a package.json may sit above the project that reads it (monorepos).
+_STRUCTURAL_NAMES = (".drizzle-lsp.toml", "package.json", "wrangler.toml", "wrangler.json", "wrangler.jsonc")
 
 
 def is_structural(path: str) -> bool:

@@ -34,6 +34,13 @@ WATCHED_GLOBS = (
     "**/meta/*_snapshot.json",
     "**/snapshot.json",
     "**/*.ts",
+    # Read by rules, not parsed as project files: the migration URL's .env files, and wrangler's D1 bindings.
+    "**/.env",
+    "**/.env.*",
+    "**/.dev.vars",
+    "**/wrangler.toml",
+    "**/wrangler.json",
+    "**/wrangler.jsonc",
 )
 
 
