@@ -42,9 +42,9 @@ from drizzle_lsp.fixes.split._context import (
     table_key,
 )
 from drizzle_lsp.fixes.split.plan import SplitPlan, SplitStep
-from drizzle_lsp.model import ConstraintType, DatabaseSchema, Migration, Operation, OpKind, Statement
+from drizzle_lsp.model import ConstraintType, Migration, Operation, OpKind, Statement
 from drizzle_lsp.rules._support.identifiers import quoted
-from drizzle_lsp.rules._support.lock_context import comment_block_start
+from drizzle_lsp.rules._support.lock_context import comment_block_start, state_at_start
 
 _DATA = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT)
 _FILLS_COLUMNS = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT, OpKind.ADD_COLUMN, OpKind.ALTER_COLUMN_TYPE)
@@ -62,7 +62,7 @@ def plan_split(project, migration: Migration, *, postgres_version: int = 16) -> 
         return None
     plan = Plan(migration, postgres_version)
     final = replay.after.get(migration.tag)
-    start = _state_at_start(project, replay, migration)
+    start = state_at_start(project, replay, migration)
     migrator = getattr(project, "migrator", "transaction")
     suppressions = _suppressions(migration)
 
@@ -409,15 +409,6 @@ def _attach_comments(plan: Plan, sizes: dict[int, int], lead: str) -> None:
         if len(plan.phases[phase]) > sizes[phase]:
             plan.phases[phase][sizes[phase]] = lead + plan.phases[phase][sizes[phase]]
             return
-
-
-def _state_at_start(project, replay, migration: Migration) -> DatabaseSchema | None:
-    folder = getattr(getattr(project, "project", None), "migrations", None)
-    migrations = [m for m in folder.migrations if not m.missing] if folder is not None else []
-    for index, candidate in enumerate(migrations):
-        if candidate is migration:
-            return replay.after.get(migrations[index - 1].tag) if index else replay.initial
-    return None
 
 
 def _any_slow(replay, statement: Statement) -> bool:

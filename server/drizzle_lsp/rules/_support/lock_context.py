@@ -159,13 +159,14 @@ def table_existed_at_start(project, migration: Migration, statement: Statement, 
     """``table`` existed before ``migration`` started (so assume it is large and live)."""
     replay = getattr(project, "replay", None)
     if replay is not None and hasattr(replay, "after"):
-        state = _state_at_start(project, replay, migration)
+        state = state_at_start(project, replay, migration)
         if state is not None:
             return state.table(table, schema) is not None
     return not _created_earlier_in(migration, statement, table, schema)
 
 
-def _state_at_start(project, replay, migration: Migration) -> DatabaseSchema | None:
+def state_at_start(project, replay, migration: Migration) -> DatabaseSchema | None:
+    """The replayed schema just before ``migration`` runs (None when it is not one of the project's migrations)."""
     folder = getattr(getattr(project, "project", None), "migrations", None)
     migrations = [m for m in folder.migrations if not m.missing] if folder is not None else []
     for index, candidate in enumerate(migrations):
