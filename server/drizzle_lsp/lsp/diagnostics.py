@@ -18,16 +18,24 @@ _SEVERITY = {
 }
 
 
-def to_diagnostics(violations: list[Any], text: str, encoding: str, version: int | None, ls: Any) -> list[types.Diagnostic]:
-    index = LineIndex(text, encoding)
-    other_indexes: dict[str, LineIndex] = {}
+def _line_indexes(index: LineIndex, violations: list[Any], encoding: str, ls: Any):
+    """Line index per file for related information: the published file's own, others built once from their text."""
+    own_path = violations[0].path if violations else None
+    others: dict[str, LineIndex] = {}
 
     def index_for(path: str) -> LineIndex:
-        if path == (violations[0].path if violations else None):
+        if path == own_path:
             return index
-        if path not in other_indexes:
-            other_indexes[path] = LineIndex(ls.document_text(path) or "", encoding)
-        return other_indexes[path]
+        if path not in others:
+            others[path] = LineIndex(ls.document_text(path) or "", encoding)
+        return others[path]
+
+    return index_for
+
+
+def to_diagnostics(violations: list[Any], text: str, encoding: str, version: int | None, ls: Any) -> list[types.Diagnostic]:
+    index = LineIndex(text, encoding)
+    index_for = _line_indexes(index, violations, encoding, ls)
 
     out = []
     for violation in violations:
@@ -95,15 +103,7 @@ def to_json(violations: list[Any], text: str, encoding: str, version: int | None
     through cattrs took ~80 ms per keystroke, several times the analysis itself. A test checks both paths agree.
     """
     index = LineIndex(text, encoding)
-    other_indexes: dict[str, LineIndex] = {}
-    own_path = violations[0].path if violations else None
-
-    def index_for(path: str) -> LineIndex:
-        if path == own_path:
-            return index
-        if path not in other_indexes:
-            other_indexes[path] = LineIndex(ls.document_text(path) or "", encoding)
-        return other_indexes[path]
+    index_for = _line_indexes(index, violations, encoding, ls)
 
     out = []
     for violation in violations:
