@@ -199,6 +199,8 @@ def _extra_fix_action(ls, path: str, diagnostic: types.Diagnostic, data: dict, f
             command=types.Command(title=fix.title, command=SHOW_SPLIT_PREVIEW,
                                   arguments=[path_to_uri(path), data.get("rule"), data.get("at")]),
         )
+    if not fix.edits and not fix.creations:
+        return None  # a split whose computation failed (logged): an empty edit would look applied and do nothing
     edit = fix_workspace_edit(ls, fix)
     if edit is None:
         return None

@@ -7,7 +7,9 @@ read the model through a context object and return ``Violation``s; they never re
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -91,6 +93,91 @@ class Fix:
         return bool(self.preview) and not self.edits and not self.creations
 
 
+class DeferredFix:
+    """A fix whose title, applicability and kind (applied or preview) are known now and whose edits, new files and
+    preview text are computed on first use, once, and kept.
+
+    The split of a migration is attached to its findings on every analysis, but its edits (the rewrite, the new
+    journal entries, a snapshot per step) are only read when a code action, the preview command, the hover, ``check
+    --fix`` or ``check``'s output asks for them: building them on every keystroke was half of a language-server
+    refresh. ``build`` must return a ``Fix`` with this title, applicability and kind, computed from the same texts
+    the findings were (the analysis's file reader, which keeps the editor's text of that analysis)."""
+
+    __slots__ = ("title", "applicability", "_is_preview", "_reason", "_build", "_fix", "_lock")
+
+    def __init__(self, title: str, applicability: Applicability, is_preview: bool, build: Callable[[], Fix],
+                 preview_reason: str | None = None) -> None:
+        self.title = title
+        self.applicability = applicability
+        self._is_preview = is_preview
+        self._reason = preview_reason  # known with the kind: ``check``'s text output prints it without the preview
+        self._build: Callable[[], Fix] | None = build
+        self._fix: Fix | None = None
+        self._lock = threading.Lock()  # a code action (event loop) and an analysis thread may both ask
+
+    @property
+    def is_built(self) -> bool:
+        return self._fix is not None
+
+    @property
+    def fix(self) -> Fix:
+        if self._fix is None:
+            with self._lock:
+                if self._fix is None:
+                    build, self._build = self._build, None
+                    assert build is not None
+                    try:
+                        self._fix = build()
+                    except Exception:  # a bug in the placement must cost this fix, not the request that asked
+                        logging.getLogger(__name__).exception("computing the fix %r failed", self.title)
+                        self._fix = (Fix(self.title, applicability="suggestion", preview="-- not available\n",
+                                         preview_reason=self._reason or "computing it failed (see the log)")
+                                     if self._is_preview else Fix(self.title, applicability=self.applicability))
+        return self._fix
+
+    @property
+    def is_preview(self) -> bool:
+        return self._is_preview
+
+    @property
+    def edits(self) -> tuple[TextEdit, ...]:
+        return self.fix.edits
+
+    @property
+    def creations(self) -> tuple[FileCreation, ...]:
+        return self.fix.creations
+
+    @property
+    def preview(self) -> str:
+        return self.fix.preview
+
+    @property
+    def preview_reason(self) -> str:
+        return self._reason if self._reason is not None else self.fix.preview_reason
+
+    @property
+    def paths(self) -> set[str]:
+        return self.fix.paths
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to the fix it builds (findings of two analyses compare equal, as they did with eager fixes). The
+        # title, applicability and kind are compared first, so telling apart the splits of two migrations builds
+        # neither; ``in`` and ``is`` never build one compared with itself.
+        if other is self:
+            return True
+        if not isinstance(other, (DeferredFix, Fix)):
+            return NotImplemented
+        if (self.title, self.applicability, self.is_preview) != (other.title, other.applicability, other.is_preview):
+            return False
+        return self.fix == (other.fix if isinstance(other, DeferredFix) else other)
+
+    def __hash__(self) -> int:
+        return hash((self.title, self.applicability, self._is_preview))
+
+    def __repr__(self) -> str:
+        return f"DeferredFix({self.title!r}, {self.applicability!r}, preview={self._is_preview}, built={self.is_built})"
+
+
 @dataclass(slots=True)
 class Violation:
     rule: str
@@ -102,8 +189,9 @@ class Violation:
     related: list[tuple[SourceRange, str]] = field(default_factory=list)
     group: str = ""
     # Other ways to resolve the finding, offered next to ``fix`` (the split of the whole migration next to a lock
-    # rule's one-statement edit). Attached after the rules ran, so rules keep returning a single fix.
-    extra_fixes: tuple[Fix, ...] = ()
+    # rule's one-statement edit). Attached after the rules ran, so rules keep returning a single fix; a split is a
+    # ``DeferredFix``, whose edits are only computed when something reads them.
+    extra_fixes: tuple[Fix | DeferredFix, ...] = ()
     # Rules whose findings lying inside this finding's range say the same thing less precisely (Better Auth's missing
     # index on a foreign-key column and foreign-key-without-index): the engine then keeps only this one.
     supersedes: tuple[str, ...] = ()
@@ -113,7 +201,7 @@ class Violation:
         return self.range.path if self.range else None
 
     @property
-    def fixes(self) -> tuple[Fix, ...]:
+    def fixes(self) -> tuple[Fix | DeferredFix, ...]:
         return ((self.fix,) if self.fix is not None else ()) + tuple(self.extra_fixes)
 
     def sort_key(self) -> tuple:

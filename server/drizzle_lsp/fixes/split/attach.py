@@ -3,7 +3,9 @@
 Rules report one statement at a time and fix it in place; the split rewrites the whole migration, so it is computed
 once per migration, after the rules ran, and attached as an extra fix to the findings the plan says it resolves (rule
 and statement). A migration without lock findings is never planned: the recipes only run where there is something to
-resolve.
+resolve. The plan is made now (the title counts its steps), but the fix is a ``DeferredFix``: the step files, the
+snapshots and the journal edit are only written out when a code action, the hover, the preview command or ``check``
+reads them, not on every keystroke of the language server.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from drizzle_lsp.fixes.split.placement import COMMIT_COST, PlacementContext, place_split
+from drizzle_lsp.fixes.split.placement import COMMIT_COST, PlacementContext, prepare_split
 from drizzle_lsp.rules.framework import Violation
 
 LOCK_GROUP = "locks"
@@ -27,7 +29,7 @@ def _default_planner() -> Callable[..., Any] | None:
 
 def attach_splits(analyzed: Any, findings: Iterable[Violation], file_text: Callable[[str], str | None] | None = None,
                   *, planner: Callable[..., Any] | None = None) -> None:
-    """Adds the split fix (or its preview) to ``extra_fixes`` of the findings it resolves, in place."""
+    """Adds the split fix (or its preview), deferred, to ``extra_fixes`` of the findings it resolves, in place."""
     project = getattr(analyzed, "project", None)
     folder = getattr(project, "migrations", None)
     if folder is None or getattr(analyzed, "dialect", "postgresql") != "postgresql":
@@ -50,15 +52,16 @@ def attach_splits(analyzed: Any, findings: Iterable[Violation], file_text: Calla
         plan = planner(analyzed, migration, postgres_version=getattr(analyzed, "postgres_version", 16))
         if plan is None or not plan.is_split:
             continue
-        fix = place_split(plan, context)
+        fix = prepare_split(plan, context)  # its edits are computed when first read
         if fix is None:
             continue
         addressed = set(plan.addresses)
+        rules = {rule for rule, _ in addressed}
         commits = context.migrator == "transaction"
         for finding in items:
             # Only where the plan says it resolves the finding: offering it elsewhere would promise a fix that leaves
-            # the finding in place.
-            if (finding.rule, _statement_index(migration, finding)) not in addressed:
+            # the finding in place. (The rule is compared first: finding the statement scans the migration.)
+            if finding.rule not in rules or (finding.rule, _statement_index(migration, finding)) not in addressed:
                 continue
             finding.extra_fixes = tuple(finding.extra_fixes) + (fix,)
             if commits and not fix.is_preview:

@@ -14,6 +14,9 @@ Steps that cannot run in a transaction start with the no-transaction marker (``d
 statement by statement). drizzle's own migrator ignores the marker and runs every pending migration in one
 transaction, so for it the step also starts with ``COMMIT;``: everything applied before it in the batch is committed
 at that point, which the fix's title says.
+
+``prepare_split`` decides (fix, preview or nothing, and the title) and defers the rest: the language server offers the
+split on every keystroke but builds it only when a code action, the hover or the preview command reads it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from drizzle_lsp.fixes.split.snapshot_steps import intermediate_snapshots
 from drizzle_lsp.model import Migration
 from drizzle_lsp.model.project import MigrationsFolder
 from drizzle_lsp.rules._support.transactions import SPLIT_STEP_MARKER
-from drizzle_lsp.rules.framework import FileCreation, Fix, TextEdit
+from drizzle_lsp.rules.framework import DeferredFix, FileCreation, Fix, TextEdit
 
 BREAKPOINT = "--> statement-breakpoint"
 COMMIT_COST = "everything applied before it in the same migrate run is committed early"
@@ -51,6 +54,15 @@ class PlacementContext:
 def place_split(plan: SplitPlan, context: PlacementContext) -> Fix | None:
     """The split as an ``unsafe`` fix (the migration is the last one) or as a preview (it is not). None when the plan
     does not split anything or cannot be placed in this folder layout."""
+    deferred = prepare_split(plan, context)
+    return deferred.fix if deferred is not None else None
+
+
+def prepare_split(plan: SplitPlan, context: PlacementContext) -> DeferredFix | None:
+    """What ``place_split`` returns, as a ``DeferredFix``: everything that decides whether the split is offered, as
+    a fix or as a preview, and under which title (the folder layout, the journal, the free names, the snapshots
+    being readable JSON) is checked now; the step texts, the intermediate snapshots and the edits are computed when
+    the fix is first read. The files are read now, so the fix is built from the texts that decided it."""
     if not plan.is_split:
         return None
     migration = plan.migration
@@ -58,23 +70,34 @@ def place_split(plan: SplitPlan, context: PlacementContext) -> Fix | None:
     migrations = [m for m in folder.migrations if not m.missing]
     if not migrations or migration.sql_path not in {m.sql_path for m in migrations}:
         return None
-    texts = [render_step(step, migrator=context.migrator, first=(i == 0), lock_timeout=context.lock_timeout)
-             for i, step in enumerate(plan.steps)]
-    texts[0] = _keep_user_comments(_read(context, migration.sql_path) or migration.text, texts[0])
+    original = _read(context, migration.sql_path)
+
+    def texts() -> list[str]:
+        rendered = [render_step(step, migrator=context.migrator, first=(i == 0), lock_timeout=context.lock_timeout)
+                    for i, step in enumerate(plan.steps)]
+        rendered[0] = _keep_user_comments(original or migration.text, rendered[0])
+        return rendered
+
+    def preview(reason: str) -> DeferredFix:
+        return DeferredFix(_preview_title(plan), "suggestion", True, lambda: preview_fix(plan, texts(), reason),
+                           preview_reason=reason)
+
     if migrations[-1].sql_path != migration.sql_path:
         later = migrations[[m.sql_path for m in migrations].index(migration.sql_path) + 1]
-        return preview_fix(plan, texts, f"{migration.tag} is not the last migration ({later.tag} comes after it): "
-                           "adding steps after it would renumber the later migrations, and a database that already "
-                           "applied them would never run the new steps. Apply the steps by hand, or move them into "
-                           "a new migration yourself.")
+        return preview(f"{migration.tag} is not the last migration ({later.tag} comes after it): "
+                       "adding steps after it would renumber the later migrations, and a database that already "
+                       "applied them would never run the new steps. Apply the steps by hand, or move them into "
+                       "a new migration yourself.")
     try:
         if folder.layout == "v1":
-            return _place_v1(plan, texts, context)
-        if folder.layout == "0.x" and folder.journal_path:
-            return _place_0x(plan, texts, context)
+            build = _prepare_v1(plan, texts, original or "", context)
+        elif folder.layout == "0.x" and folder.journal_path:
+            build = _prepare_0x(plan, texts, original or "", context)
+        else:
+            return None
     except _CannotPlace as why:
-        return preview_fix(plan, texts, str(why))
-    return None
+        return preview(str(why))
+    return DeferredFix(fix_title(plan, context.migrator), "unsafe", False, build)
 
 
 class _CannotPlace(Exception):
@@ -137,8 +160,12 @@ def preview_fix(plan: SplitPlan, texts: list[str], reason: str) -> Fix:
         where = f"{plan.migration.tag} (rewritten)" if i == 1 else "a new migration"
         parts.append(f"\n-- ===== step {i} of {len(texts)}: {where}: {step.title} =====")
         parts.append(text.rstrip("\n"))
-    return Fix(f"Show how {plan.migration.tag} splits into {len(plan.steps)} safe migrations (preview)",
-               applicability="suggestion", preview="\n".join(parts) + "\n", preview_reason=reason)
+    return Fix(_preview_title(plan), applicability="suggestion", preview="\n".join(parts) + "\n",
+               preview_reason=reason)
+
+
+def _preview_title(plan: SplitPlan) -> str:
+    return f"Show how {plan.migration.tag} splits into {len(plan.steps)} safe migrations (preview)"
 
 
 def _read(context: PlacementContext, path: str) -> str | None:
@@ -219,7 +246,10 @@ def _step_operations(texts: list[str], migration: Migration):
         yield [op for st in statements if st.error is None for op in st.operations]
 
 
-def _place_0x(plan: SplitPlan, texts: list[str], context: PlacementContext) -> Fix:
+def _prepare_0x(plan: SplitPlan, texts: Callable[[], list[str]], original_text: str,
+                context: PlacementContext) -> Callable[[], Fix]:
+    """Checks the journal, the free names and the snapshots now (each can turn the fix into a preview), and
+    returns what builds the fix from them."""
     folder = context.folder
     migration = plan.migration
     journal_path = folder.journal_path or ""
@@ -270,13 +300,9 @@ def _place_0x(plan: SplitPlan, texts: list[str], context: PlacementContext) -> F
                             "breakpoints": True})
         new_paths.append((sql_path, snapshot_path))
 
-    edits: list[TextEdit] = []
-    creations: list[FileCreation] = []
-    original_text = _read(context, migration.sql_path) or ""
-    edits.append(TextEdit(migration.sql_path, 0, len(original_text), texts[0]))
-    for (sql_path, _), text in zip(new_paths, texts[1:]):
-        creations.append(FileCreation(sql_path, text))
-
+    after: dict | None = None
+    after_text: str | None = None
+    before: dict | None = None
     if context.prefix != "none":
         after, after_text = _load_json(context, migration.snapshot_path)
         if after is None or after_text is None or migration.snapshot_path is None:
@@ -285,19 +311,29 @@ def _place_0x(plan: SplitPlan, texts: list[str], context: PlacementContext) -> F
         before, _ = _load_json(context, previous.snapshot_path) if previous is not None else (None, None)
         if previous is not None and before is None:
             raise _CannotPlace(f"the snapshot of {previous.tag} is missing, so the intermediate states are unknown")
-        states = intermediate_snapshots(before, after, _step_operations(texts, migration))
-        original_id = str(after.get("id") or "")
-        ids = [original_id] + [_snapshot_id(original_id, n) for n in range(2, len(texts) + 1)]
-        prev_ids = [str(after.get("prevId") or "")] + ids[:-1]
-        for number, state in enumerate(states):
-            document = {"id": ids[number], "prevId": prev_ids[number], **state}
-            if number == 0:
-                edits.append(TextEdit(migration.snapshot_path, 0, len(after_text), _json_text(document)))
-            else:
-                creations.append(FileCreation(new_paths[number - 1][1] or "", _json_text(document)))
+    entry_end = last_entry.range.end
 
-    edits.append(_journal_edit(journal_path, journal_text, last_entry.range.end, new_entries))
-    return Fix(fix_title(plan, context.migrator), tuple(edits), "unsafe", tuple(creations))
+    def build() -> Fix:
+        steps = texts()
+        edits: list[TextEdit] = [TextEdit(migration.sql_path, 0, len(original_text), steps[0])]
+        creations: list[FileCreation] = []
+        for (sql_path, _), text in zip(new_paths, steps[1:]):
+            creations.append(FileCreation(sql_path, text))
+        if after is not None and after_text is not None and migration.snapshot_path is not None:
+            states = intermediate_snapshots(before, after, _step_operations(steps, migration))
+            original_id = str(after.get("id") or "")
+            ids = [original_id] + [_snapshot_id(original_id, n) for n in range(2, len(steps) + 1)]
+            prev_ids = [str(after.get("prevId") or "")] + ids[:-1]
+            for number, state in enumerate(states):
+                document = {"id": ids[number], "prevId": prev_ids[number], **state}
+                if number == 0:
+                    edits.append(TextEdit(migration.snapshot_path, 0, len(after_text), _json_text(document)))
+                else:
+                    creations.append(FileCreation(new_paths[number - 1][1] or "", _json_text(document)))
+        edits.append(_journal_edit(journal_path, journal_text, entry_end, new_entries))
+        return Fix(fix_title(plan, context.migrator), tuple(edits), "unsafe", tuple(creations))
+
+    return build
 
 
 def _previous(folder: MigrationsFolder, migration: Migration) -> Migration | None:
@@ -320,7 +356,9 @@ def _journal_edit(path: str, text: str, after_last_entry: int, entries: list[dic
     return TextEdit.insert(path, after_last_entry, "".join(pieces))
 
 
-def _place_v1(plan: SplitPlan, texts: list[str], context: PlacementContext) -> Fix:
+def _prepare_v1(plan: SplitPlan, texts: Callable[[], list[str]], original_text: str,
+                context: PlacementContext) -> Callable[[], Fix]:
+    """Checks the folder name, the snapshot and the free folder names now, and returns what builds the fix."""
     folder = context.folder
     migration = plan.migration
     migration_dir = os.path.dirname(migration.sql_path)
@@ -340,11 +378,8 @@ def _place_v1(plan: SplitPlan, texts: list[str], context: PlacementContext) -> F
     after, _ = _load_json(context, snapshot_path)
     if after is None:
         raise _CannotPlace(f"{base}/snapshot.json is missing")
-    previous_id = str(after.get("id") or "")
-    original_text = _read(context, migration.sql_path) or ""
-    edits = [TextEdit(migration.sql_path, 0, len(original_text), texts[0])]
-    creations: list[FileCreation] = []
-    for number, (step, text) in enumerate(zip(plan.steps[1:], texts[1:]), start=2):
+    targets: list[str] = []
+    for number, step in enumerate(plan.steps[1:], start=2):
         for _attempt in range(50):
             seconds += 1
             stamp_text = datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y%m%d%H%M%S")
@@ -355,11 +390,21 @@ def _place_v1(plan: SplitPlan, texts: list[str], context: PlacementContext) -> F
         else:
             raise _CannotPlace("no free folder name was found for the new steps")
         existing.add(folder_name)
-        new_id = _snapshot_id(str(after.get("id") or base), number)
-        # v1 snapshots hold the whole schema as a ``ddl`` list; every step gets the final one (drizzle-kit diffs only
-        # against the newest), chained through ``prevIds`` so the history stays linear.
-        snapshot = dict(after, id=new_id, prevIds=[previous_id])
-        previous_id = new_id
-        creations.append(FileCreation(os.path.join(target, "migration.sql"), text))
-        creations.append(FileCreation(os.path.join(target, "snapshot.json"), _json_text(snapshot)))
-    return Fix(fix_title(plan, context.migrator), tuple(edits), "unsafe", tuple(creations))
+        targets.append(target)
+
+    def build() -> Fix:
+        steps = texts()
+        previous_id = str(after.get("id") or "")
+        edits = [TextEdit(migration.sql_path, 0, len(original_text), steps[0])]
+        creations: list[FileCreation] = []
+        for number, (target, text) in enumerate(zip(targets, steps[1:]), start=2):
+            new_id = _snapshot_id(str(after.get("id") or base), number)
+            # v1 snapshots hold the whole schema as a ``ddl`` list; every step gets the final one (drizzle-kit diffs
+            # only against the newest), chained through ``prevIds`` so the history stays linear.
+            snapshot = dict(after, id=new_id, prevIds=[previous_id])
+            previous_id = new_id
+            creations.append(FileCreation(os.path.join(target, "migration.sql"), text))
+            creations.append(FileCreation(os.path.join(target, "snapshot.json"), _json_text(snapshot)))
+        return Fix(fix_title(plan, context.migrator), tuple(edits), "unsafe", tuple(creations))
+
+    return build
