@@ -21,6 +21,11 @@ from drizzle_lsp.rules._support.identifiers import quoted, table_label
 ORIGINAL, DATA, BACKFILL, CONCURRENT, ENFORCE, VALIDATE, FINALIZE = range(7)
 PHASES = (ORIGINAL, DATA, BACKFILL, CONCURRENT, ENFORCE, VALIDATE, FINALIZE)
 
+# One note for every VALIDATE in the step, whichever recipe added it: the step's comment says it once.
+VALIDATE_NOTE = ("VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE (a foreign key also takes ROW SHARE "
+                 "on the table it references): reads and writes continue. It fails if an existing row breaks the "
+                 "constraint: fix those rows, then run the step again.")
+
 
 @dataclass(slots=True)
 class Plan:
@@ -136,8 +141,7 @@ def enforce_not_null(item: Item, column: str, *, after_backfill: bool) -> str:
     plan.add(VALIDATE, item.alter(f"VALIDATE CONSTRAINT {quoted(name)}"))
     plan.finish(item.key, item.alter(f"ALTER COLUMN {quoted(column)} SET NOT NULL"),
                 item.alter(f"DROP CONSTRAINT {quoted(name)}"))
-    plan.note(VALIDATE, "VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes continue. "
-                        "It fails if an existing row breaks the constraint: fix those rows, then run the step again.")
+    plan.note(VALIDATE, VALIDATE_NOTE)
     plan.note(FINALIZE, "SET NOT NULL reads no row here: the validated CHECK (… IS NOT NULL) already proves it "
                         "(PostgreSQL 12+), so its ACCESS EXCLUSIVE lock is brief; the check is then dropped.")
     return name

@@ -36,6 +36,7 @@ from drizzle_lsp.fixes.split._context import (
     ORIGINAL,
     PHASES,
     VALIDATE,
+    VALIDATE_NOTE,
     Item,
     Plan,
     enforce_not_null,
@@ -239,9 +240,7 @@ def _not_valid_inserts(plan: Plan, op) -> list[tuple[int, str]]:
 
 def _validate_later(plan: Plan, op) -> None:
     plan.add(VALIDATE, _sql.alter(op.schema, op.table or "", f"VALIDATE CONSTRAINT {quoted(op.constraint_name)}"))
-    plan.note(VALIDATE, "VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE (a foreign key also "
-                        "takes ROW SHARE on the table it references): reads and writes continue. It fails if an "
-                        "existing row breaks the constraint: fix those rows, then run the step again.")
+    plan.note(VALIDATE, VALIDATE_NOTE)
 
 
 def _unique_through_index(item: Item, *, dry_run: bool) -> str | None:
