@@ -182,5 +182,7 @@ def _help(ctx: MigrationContext, table: str, column: Column) -> str:
     return (
         f"Give it a constant default that is right for the existing rows (`.default(…)` in the schema, then "
         f"regenerate), or add it nullable, backfill {table}.{name} in batches, {enforce}. Which one is right depends "
-        f"on your data, so there is no automatic fix."
+        f"on your data, so no edit is applied by itself"
+        + (" (on PostgreSQL the split of the migration writes the batched steps, with the value left for you to "
+           "fill in)." if ctx.dialect == "postgresql" else ".")
     )
