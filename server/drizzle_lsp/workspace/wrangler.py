@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 
 from drizzle_lsp.model.project import D1Binding
@@ -95,50 +96,20 @@ def strip_jsonc(text: str) -> str:
     return _drop_trailing_commas(_drop_comments(text))
 
 
-def _string_end(text: str, start: int) -> int:
-    """The offset after the JSON string that opens at ``start``."""
-    end = start + 1
-    while end < len(text) and text[end] != '"':
-        end += 2 if text[end] == "\\" else 1
-    return end + 1
+# A JSON string (kept whole, so nothing inside it is taken for a comment or a comma; an unterminated one runs to the
+# end), or what JSONC adds to JSON: comments, and a comma right before a closing bracket, which JSON refuses.
+_STRING = r'"(?:\\.|[^"\\])*"?'
+_COMMENT = re.compile(_STRING + r"|//[^\n]*|/\*.*?(?:\*/|\Z)", re.S)
+_TRAILING_COMMA = re.compile(_STRING + r"|,(?=\s*[\]}])")
+
+
+def _drop_outside_strings(pattern: re.Pattern, text: str) -> str:
+    return pattern.sub(lambda m: m.group() if m.group().startswith('"') else "", text)
 
 
 def _drop_comments(text: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] == '"':
-            end = _string_end(text, i)
-            out.append(text[i:end])
-            i = end
-        elif text.startswith("//", i):
-            newline = text.find("\n", i)
-            i = n if newline < 0 else newline
-        elif text.startswith("/*", i):
-            close = text.find("*/", i + 2)
-            i = n if close < 0 else close + 2
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+    return _drop_outside_strings(_COMMENT, text)
 
 
 def _drop_trailing_commas(text: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] == '"':
-            end = _string_end(text, i)
-            out.append(text[i:end])
-            i = end
-            continue
-        if text[i] == ",":
-            rest = i + 1
-            while rest < n and text[rest] in " \t\r\n":
-                rest += 1
-            if rest < n and text[rest] in "]}":
-                i += 1  # JSON refuses a comma before a closing bracket
-                continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
+    return _drop_outside_strings(_TRAILING_COMMA, text)
