@@ -125,6 +125,7 @@ class BetterAuthColumnType(Rule):
     severity = "error"
     has_fix = True
     target = "schema"
+    reads = "project"  # the Better Auth setup (auth config, package.json) and the whole schema matched against it
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         column = ctx.column

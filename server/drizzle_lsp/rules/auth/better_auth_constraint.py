@@ -81,6 +81,7 @@ class BetterAuthConstraint(Rule):
     severity = "warning"
     has_fix = True
     target = "schema"
+    reads = "project"  # the Better Auth setup (auth config, package.json), and the referenced model's table
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         match = auth_match(ctx)

@@ -93,6 +93,7 @@ class BetterAuthMissingColumn(Rule):
     severity = "error"
     has_fix = True
     target = "schema"
+    reads = "project"  # the Better Auth setup (auth config, package.json), and referenced models' tables
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         match = auth_match(ctx)

@@ -124,6 +124,7 @@ class BetterAuthMissingTable(Rule):
     severity = "error"
     has_fix = True
     target = "project"
+    reads = "project"  # the Better Auth setup (auth config, package.json), every schema file
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         match = auth_match(ctx)

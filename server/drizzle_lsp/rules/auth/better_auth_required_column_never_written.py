@@ -87,6 +87,7 @@ class BetterAuthRequiredColumnNeverWritten(Rule):
     severity = "error"
     has_fix = True
     target = "schema"
+    reads = "project"  # the Better Auth setup (auth config, package.json)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         column = ctx.column

@@ -63,6 +63,7 @@ class BetterAuthStaleIssuer(Rule):
     severity = "error"
     has_fix = True
     target = "schema"
+    reads = "project"  # the Better Auth setup and its version (auth config, package.json)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         column = ctx.column

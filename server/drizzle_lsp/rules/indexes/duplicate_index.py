@@ -70,6 +70,9 @@ class DuplicateIndex(Rule):
     severity = "warning"
     has_fix = True
     target = "schema+migration"
+    # The SQL side judges the final replayed state with the TypeScript schema and the latest snapshot (sql_side); the
+    # TypeScript side alone reads only its table.
+    reads = "project"
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         table = ctx.table

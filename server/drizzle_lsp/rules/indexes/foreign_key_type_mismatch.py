@@ -197,6 +197,9 @@ class ForeignKeyTypeMismatch(Rule):
     has_fix = True
     dialects = ("postgresql", "mysql")
     target = "schema+migration"
+    # The referenced table's column type; the SQL side reads the final replayed state, the TypeScript schema, the
+    # latest snapshot (sql_side) and the list of migrations (the fix is only offered in the latest).
+    reads = "project"
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         for fk in ctx.table.foreign_keys.values():

@@ -81,6 +81,9 @@ class ForeignKeyWithoutIndex(Rule):
     has_fix = True
     dialects = ("postgresql", "sqlite")
     target = "schema+migration"
+    # Both sides count the indexes of the final replayed state (later migrations, hand-written ones), the SQL side
+    # also the TypeScript schema and the latest snapshot (sql_side).
+    reads = "project"
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         table = ctx.table

@@ -59,6 +59,9 @@ class MissingPrimaryKey(Rule):
     group = "naming"
     severity = "warning"
     target = "schema+migration"
+    # The SQL side judges the final replayed state with the TypeScript schema and the latest snapshot (sql_side); the
+    # TypeScript side alone reads only its table.
+    reads = "project"
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         if not has_primary_key(ctx.table):

@@ -86,6 +86,9 @@ class NamingConvention(Rule):
     severity = "info"
     has_fix = True
     target = "schema+migration"
+    # Plural/singular counted over the schema's and the final replay's tables, Better Auth tables from package.json;
+    # the SQL side reads sql_side (final state, TypeScript schema, snapshot).
+    reads = "project"
 
     # --- TypeScript -------------------------------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ class BigintModeBigintJson(Rule):
     group = "platform"
     severity = "warning"
     target = "schema"
+    reads = "unit"
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         column = ctx.column

@@ -130,6 +130,9 @@ class PreferBigintPrimaryKey(Rule):
     has_fix = True
     dialects = ("postgresql", "mysql")  # SQLite's integer is already 64-bit
     target = "schema+migration"
+    # Whether a migration already created the column (replay or snapshots), referenced keys; the SQL side reads the
+    # TypeScript schema and the final replayed state.
+    reads = "project"
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         ts = ts_column(ctx)

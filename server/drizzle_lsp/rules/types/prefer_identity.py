@@ -77,6 +77,9 @@ class PreferIdentity(Rule):
     has_fix = True
     dialects = ("postgresql",)
     target = "schema+migration"
+    # Whether a migration already created the column (replay or snapshots); the SQL side reads the TypeScript schema
+    # and the final replayed state (type_policy.sql_findings).
+    reads = "project"
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         ts = ts_column(ctx)
