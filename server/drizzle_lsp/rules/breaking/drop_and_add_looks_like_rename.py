@@ -66,6 +66,9 @@ class DropAndAddLooksLikeRename(Rule):
     group = "breaking"
     severity = "warning"
     has_fix = True
+    # The help's `key: builder("old")` snippet looks the new column up in the TypeScript schema
+    # (key_rename_snippet); everything else is this migration and its replay.
+    reads = "project"
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         replay = getattr(ctx.project, "replay", None)

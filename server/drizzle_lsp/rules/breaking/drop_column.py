@@ -54,6 +54,7 @@ class DropColumn(Rule):
     name = "drop-column"
     group = "breaking"
     severity = "warning"
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

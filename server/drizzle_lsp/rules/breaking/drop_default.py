@@ -52,6 +52,7 @@ class DropDefault(Rule):
     # SQLite has no ALTER COLUMN: drizzle-kit rebuilds the table there, and the rebuild copies every row's value.
     # On MySQL drizzle-kit drops a default with MODIFY COLUMN, which restates the column without one.
     dialects = ("postgresql", "mysql")
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -47,6 +47,7 @@ class DropTable(Rule):
     name = "drop-table"
     group = "breaking"
     severity = "warning"
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

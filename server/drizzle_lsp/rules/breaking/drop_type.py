@@ -54,6 +54,8 @@ class DropType(Rule):
     group = "breaking"
     severity = "warning"
     dialects = ("postgresql",)
+    # recreation_of reads the replay's contexts of this migration's own operations only.
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -63,6 +63,8 @@ class EnumRecreated(Rule):
     group = "breaking"
     severity = "warning"
     dialects = ("postgresql",)
+    # recreation_of and _rewrites read the replay's contexts of this migration's own operations only.
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

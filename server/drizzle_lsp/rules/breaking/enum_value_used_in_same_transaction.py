@@ -83,6 +83,9 @@ class EnumValueUsedInSameTransaction(Rule):
     group = "breaking"
     severity = "error"
     dialects = ("postgresql",)
+    # Follows the transaction into later pending migrations (and their replayed states) under the
+    # transaction migrator.
+    reads = "project"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

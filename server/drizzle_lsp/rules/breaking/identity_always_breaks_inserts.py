@@ -50,6 +50,7 @@ class IdentityAlwaysBreaksInserts(Rule):
     severity = "warning"
     # identity columns and their ALTER forms exist in PostgreSQL only
     dialects = ("postgresql",)
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

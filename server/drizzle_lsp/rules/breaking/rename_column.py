@@ -46,6 +46,9 @@ class RenameColumn(Rule):
     name = "rename-column"
     group = "breaking"
     severity = "warning"
+    # The help's `key: builder("old")` snippet looks the column up in the TypeScript schema
+    # (key_rename_snippet).
+    reads = "project"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

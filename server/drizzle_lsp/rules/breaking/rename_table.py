@@ -49,6 +49,9 @@ class RenameTable(Rule):
     name = "rename-table"
     group = "breaking"
     severity = "warning"
+    # The help's `export const x = pgTable("old", …)` snippet looks the table up in the TypeScript
+    # schema (table_rename_snippet).
+    reads = "project"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

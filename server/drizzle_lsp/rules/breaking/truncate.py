@@ -42,6 +42,7 @@ class Truncate(Rule):
     group = "breaking"
     severity = "warning"
     dialects = ("postgresql", "mysql")  # SQLite has no TRUNCATE
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -114,6 +114,8 @@ class CustomMigrationSnapshotStale(Rule):
     group = "integrity"
     severity = "warning"
     target = "project"
+    # A check_project rule: it runs once per project, on every analysis.
+    reads = "project"
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         project = ctx.project.project

@@ -60,6 +60,8 @@ class JournalEntryMissingFile(Rule):
     severity = "error"
     target = "project"
     claims_problems = ("migration-file-missing",)
+    # A check_project rule: it runs once per project, on every analysis.
+    reads = "project"
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         folder = ctx.project.project.migrations

@@ -82,6 +82,8 @@ class JournalOutOfOrder(Rule):
     severity = "error"
     target = "project"
     has_fix = True
+    # A check_project rule: it runs once per project, on every analysis.
+    reads = "project"
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         folder = ctx.project.project.migrations

@@ -68,6 +68,8 @@ class MigrationNotInJournal(Rule):
     severity = "error"
     target = "project"
     has_fix = True
+    # A check_project rule: it runs once per project, on every analysis.
+    reads = "project"
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         project = ctx.project.project

@@ -44,6 +44,8 @@ class ObjectAlreadyExists(Rule):
     severity = "error"
     target = "migration"
     claims_problems = (EXISTS,)
+    # The replay's problems of this migration: from its statements and the state before it.
+    reads = "unit"
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         for problem in replay_problems(ctx, EXISTS):

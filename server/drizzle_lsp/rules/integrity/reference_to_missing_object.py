@@ -50,6 +50,8 @@ class ReferenceToMissingObject(Rule):
     severity = "error"
     target = "migration"
     claims_problems = (MISSING,)
+    # The replay's problems of this migration: from its statements and the state before it.
+    reads = "unit"
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         for problem in replay_problems(ctx, MISSING):

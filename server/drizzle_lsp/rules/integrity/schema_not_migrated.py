@@ -68,6 +68,8 @@ class SchemaNotMigrated(Rule):
     group = "integrity"
     severity = "info"
     target = "project"
+    # A check_project rule: it runs once per project, on every analysis.
+    reads = "project"
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         for change in pending_changes(ctx.project.project):

@@ -71,6 +71,8 @@ class SnapshotChainBroken(Rule):
     group = "integrity"
     severity = "error"
     target = "project"
+    # A check_project rule: it runs once per project, on every analysis.
+    reads = "project"
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         folder = ctx.project.project.migrations

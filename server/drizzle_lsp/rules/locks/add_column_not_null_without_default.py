@@ -69,6 +69,7 @@ class AddColumnNotNullWithoutDefault(Rule):
     group = "locks"
     severity = "error"
     dialects = ("postgresql", "sqlite", "mysql")
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

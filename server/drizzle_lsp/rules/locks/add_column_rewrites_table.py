@@ -68,6 +68,7 @@ class AddColumnRewritesTable(Rule):
     group = "locks"
     severity = "warning"
     dialects = ("postgresql",)
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -74,6 +74,7 @@ class AlterColumnTypeWithoutUsing(Rule):
     severity = "error"
     has_fix = True
     dialects = ("postgresql",)
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -65,6 +65,8 @@ class BackfillInSchemaMigration(Rule):
     group = "locks"
     severity = "warning"
     dialects = ("postgresql",)
+    # Looks for DDL in the statements of the pending-migrations window: earlier and later migrations.
+    reads = "project"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -80,6 +80,9 @@ class ConstraintMissingNotValid(Rule):
     severity = "warning"
     has_fix = True
     dialects = ("postgresql",)
+    # VALIDATE CONSTRAINT looks for its ADD ... NOT VALID in earlier migrations of the
+    # pending-migrations window.
+    reads = "project"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -70,6 +70,9 @@ class RequireConcurrentIndexDrop(Rule):
     severity = "warning"
     has_fix = True
     dialects = ("postgresql",)
+    # Whether the statement runs in a transaction block is decided by this migration's text and
+    # the migrator alone.
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -68,6 +68,9 @@ class RequireLockTimeout(Rule):
     severity = "warning"
     has_fix = True
     dialects = ("postgresql",)
+    # op_infos reads this migration's statements, their replay contexts and the replayed state just
+    # before this migration (table_existed_at_start): all part of the unit.
+    reads = "unit"
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         tmap = transaction_map(ctx)

@@ -55,6 +55,7 @@ class SetNotNullScansTable(Rule):
     group = "locks"
     severity = "warning"
     dialects = ("postgresql",)
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

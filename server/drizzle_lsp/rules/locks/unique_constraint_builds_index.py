@@ -59,6 +59,7 @@ class UniqueConstraintBuildsIndex(Rule):
     group = "locks"
     severity = "warning"
     dialects = ("postgresql",)
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

@@ -81,6 +81,8 @@ class MigrationsThroughPooler(Rule):
     # The example is a drizzle.config.ts, and lint_blocks turns ```ts blocks into the schema file while writing its
     # own config: the finding cannot be reproduced from docstring blocks. The tests write real configs instead.
     example_testable = False
+    # A check_project rule: it runs once per project, on every analysis.
+    reads = "project"
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         project = ctx.project.project

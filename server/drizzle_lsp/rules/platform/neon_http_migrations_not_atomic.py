@@ -65,6 +65,8 @@ class NeonHttpMigrationsNotAtomic(Rule):
     severity = "warning"
     dialects = ("postgresql",)
     target = "project"
+    # A check_project rule: it runs once per project, on every analysis.
+    reads = "project"
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         analyzed = ctx.project
