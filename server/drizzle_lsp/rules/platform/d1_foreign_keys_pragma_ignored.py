@@ -125,6 +125,9 @@ class D1ForeignKeysPragmaIgnored(Rule):
     dialects = ("sqlite",)
     target = "migration"
     has_fix = True
+    # d1_evidence reads the migrator's reason (an import found in the sources), which the memo's
+    # key does not hold, and a related link points at the config or wrangler file saying D1.
+    reads = "project"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
