@@ -21,6 +21,15 @@ class AnalysisCache:
     snapshots: dict[str, tuple[bytes, Any]] = field(default_factory=dict)
     extractors: dict[tuple[str, str, str | None], Any] = field(default_factory=dict)
     replays: dict[str, Any] = field(default_factory=dict)  # project root -> its last analysis.replay.Replay
+    rule_memos: dict[str, Any] = field(default_factory=dict)  # project root -> its rules.memo.RuleMemo
+
+    def rule_memo(self, root: str):
+        """The findings of the last analysis of the project at ``root``, reusable unit by unit."""
+        if root not in self.rule_memos:
+            from drizzle_lsp.rules.memo import RuleMemo
+
+            self.rule_memos[root] = RuleMemo()
+        return self.rule_memos[root]
 
     def parse_migration(self, text: str, path: str, dialect: str, parse: Callable[[str, str, str], list[Statement]]):
         key = (path, dialect)

@@ -26,6 +26,7 @@ class AnalyzedProject:
     migrator_mode: MigratorMode
     replay: object | None = None  # analysis.replay.Replay
     settings_path: str | None = None
+    rule_memo: object | None = None  # rules.memo.RuleMemo, kept by a long-lived caller (the language server)
 
     @property
     def migrator(self) -> str:
@@ -148,12 +149,14 @@ def load_project(
     if files:
         project.schema_files, file_problems = files
         problems.extend(file_problems)
+    long_lived = cache is not None
     cache = cache or AnalysisCache()
     _guarded(problems, "reading the TypeScript schema", lambda: _extract_schema(project, reader, cache))
     _guarded(problems, "reading the migrations folder", lambda: _read_migrations(project, reader, cache))
 
     migrator = infer_migrator(config, root, getattr(settings, "migrator", None))
-    analyzed = AnalyzedProject(project=project, settings=settings, migrator_mode=migrator, settings_path=settings_file)
+    analyzed = AnalyzedProject(project=project, settings=settings, migrator_mode=migrator, settings_path=settings_file,
+                               rule_memo=cache.rule_memo(location.config_path or root) if long_lived else None)
     if project.migrations and project.migrations.migrations:
         analyzed.replay = _guarded(problems, "replaying the migrations", lambda: _replay(project, cache))
     return analyzed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from contextlib import contextmanager
 from typing import Any
 
 from drizzle_lsp.model import Migration, Operation, OpKind, Problem, SourceRange
@@ -108,32 +109,66 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
         if v.rule not in registry.rules or v.rule in selection.enabled
     )
     runner = _Runner(raw)
+    memo = getattr(analyzed, "rule_memo", None)
+    file_text = getattr(workspace, "file_text", None)
+    keys: dict[str, object] = {}  # rule -> its memo_key, for the rules whose findings may be reused
+    if memo is not None:
+        memo.begin(_environment(analyzed, dialect, settings), project.schema, file_text or (lambda path: None))
+        keys = _memo_keys(rules, ProjectContext(analyzed, workspace, dialect, settings))
 
     migrations = project.migrations.migrations if project.migrations else []
     migration_rules = [r for r in rules if r.runs_on("migration")]
+    replay = getattr(analyzed, "replay", None)
+    state = getattr(replay, "initial", None)  # the replayed schema before each migration: a memo key
     for migration in migrations:
-        if migration.missing or path_is_excluded(migration.sql_path, project.root, settings):
+        if migration.missing:
             continue
-        if migration_rules:
-            _check_migration(runner, analyzed, migration, migration_rules, dialect, settings,
-                             getattr(workspace, "file_text", None))
+        before, state = state, replay.after.get(migration.tag) if replay is not None else None
+        if path_is_excluded(migration.sql_path, project.root, settings) or not migration_rules:
+            continue
+        reusable = {r.name: keys[r.name] for r in migration_rules if r.name in keys
+                    and r.scope_on("migration") == "unit"}
+        cached = memo.migration(migration, before, reusable) if memo is not None and reusable else {}
+        unreused = [r for r in migration_rules if r.name not in cached]
+        for _, findings in cached.values():
+            raw.extend(findings)
+        with runner.capturing() as found:
+            if unreused:
+                _check_migration(runner, analyzed, migration, unreused, dialect, settings, file_text)
+        if memo is not None:
+            kept = {r.name: (reusable[r.name], found.by_rule.get(r.name, [])) for r in unreused
+                    if r.name in reusable and r.name not in found.failed}
+            memo.keep_migration(migration, before, {**cached, **kept})
 
     schema_rules = [r for r in rules if r.runs_on("schema")]
-    file_text = getattr(workspace, "file_text", None)
     options = {rule.name: rule_options(settings, rule.name) for rule in schema_rules}
     for table in project.schema.tables.values():
         if table.range and path_is_excluded(table.range.path, project.root, settings):
             continue
-        # Contexts are built once per table and column, their options switched per rule (as for operations).
-        ctx = SchemaContext(analyzed, project.schema, table, None, dialect, settings, {}, file_text)
-        columns = [(SchemaContext(analyzed, project.schema, table, column, dialect, settings, {}, file_text),
-                    column.range or table.range) for column in table.columns.values()]
+        cached = memo.table(table) if memo is not None else None
+        kept: dict[str, tuple[object, list[Violation]]] = {}
+        # Contexts are built once per table and column (on first need), their options switched per rule.
+        contexts: list | None = None
         for rule in schema_rules:
-            ctx.options = options[rule.name]
-            runner.run(rule, rule.check_table, ctx, table.range)
-            for column_ctx, where in columns:
-                column_ctx.options = options[rule.name]
-                runner.run(rule, rule.check_column, column_ctx, where)
+            scope = rule.scope_on("schema") if rule.name in keys else "project"
+            reused = cached.findings(rule.name, scope, keys[rule.name]) if cached and scope != "project" else None
+            if reused is not None:
+                raw.extend(reused)
+                kept[rule.name] = (keys[rule.name], reused)
+                continue
+            if contexts is None:
+                contexts = [(SchemaContext(analyzed, project.schema, table, None, dialect, settings, {}, file_text),
+                             table.range, None)]
+                contexts += [(SchemaContext(analyzed, project.schema, table, column, dialect, settings, {}, file_text),
+                              column.range or table.range, column) for column in table.columns.values()]
+            with runner.capturing() as found:
+                for ctx, where, column in contexts:
+                    ctx.options = options[rule.name]
+                    runner.run(rule, rule.check_table if column is None else rule.check_column, ctx, where)
+            if scope != "project" and rule.name not in found.failed:
+                kept[rule.name] = (keys[rule.name], found.by_rule.get(rule.name, []))
+        if memo is not None:
+            memo.keep_table(table, kept)
 
     for rule in (r for r in rules if r.runs_on("project")):
         ctx = ProjectContext(analyzed, workspace, dialect, settings, rule_options(settings, rule.name))
@@ -145,8 +180,30 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
     ]
     kept = selection.apply_severity(kept)
     found = _apply_suppressions(workspace, project, kept, registry, selection)
-    _offer_splits(analyzed, found, getattr(workspace, "file_text", None))
+    _offer_splits(analyzed, found, file_text)
+    if memo is not None:
+        memo.finish()
     return found
+
+
+def _memo_keys(rules: list[Rule], ctx: ProjectContext) -> dict[str, object]:
+    """The ``memo_key`` of every rule whose findings could be reused; a rule whose key cannot be computed just runs."""
+    keys: dict[str, object] = {}
+    for rule in rules:
+        if all(rule.scope_on(side) == "project" for side in ("schema", "migration") if rule.runs_on(side)):
+            continue
+        try:
+            ctx.options = rule_options(ctx.settings, rule.name)
+            keys[rule.name] = rule.memo_key(ctx)
+        except Exception:  # noqa: BLE001 - the rule still runs (and reports its own failure if it has one)
+            logging.getLogger(__name__).exception("memo_key of %s failed", rule.name)
+    return keys
+
+
+def _environment(analyzed: Any, dialect: str, settings: Any) -> tuple:
+    """Everything every rule may read besides its unit: a change to any of it runs every rule again."""
+    return (dialect, repr(settings), repr(analyzed.project.config), repr(getattr(analyzed, "migrator_mode", None)),
+            getattr(analyzed, "postgres_version", None))
 
 
 def _offer_splits(analyzed: Any, findings: list[Violation], file_text) -> None:
@@ -160,16 +217,36 @@ def _offer_splits(analyzed: Any, findings: list[Violation], file_text) -> None:
         logging.getLogger(__name__).exception("offering the split of a migration failed")
 
 
+class _Capture:
+    """What the hooks run inside ``_Runner.capturing`` found, and whether one of them failed (nothing to reuse)."""
+
+    def __init__(self) -> None:
+        self.by_rule: dict[str, list[Violation]] = {}  # by the rule whose hook found them
+        self.failed: set[str] = set()
+
+
 class _Runner:
     """Calls rule hooks, turning an exception into one ``internal-error`` per rule and file instead of a crash."""
 
     def __init__(self, sink: list[Violation]) -> None:
         self.sink = sink
         self.failed: set[tuple[str, str | None]] = set()
+        self._capture: _Capture | None = None
+
+    @contextmanager
+    def capturing(self):
+        """Also collects what the hooks run inside the block find, so the memo can keep it per rule and unit."""
+        previous, self._capture = self._capture, _Capture()
+        try:
+            yield self._capture
+        finally:
+            self._capture = previous
 
     def run(self, rule: Rule, hook, ctx, where) -> None:
         path = where.path if where is not None else None
         if (rule.name, path) in self.failed:
+            if self._capture is not None:
+                self._capture.failed.add(rule.name)
             return
         try:
             for violation in hook(ctx) or ():
@@ -178,8 +255,12 @@ class _Runner:
                 if not violation.group:
                     violation.group = rule.group
                 self.sink.append(violation)
+                if self._capture is not None:
+                    self._capture.by_rule.setdefault(rule.name, []).append(violation)
         except Exception as error:  # a rule bug must cost one finding, not the whole run
             self.failed.add((rule.name, path))
+            if self._capture is not None:
+                self._capture.failed.add(rule.name)
             self.sink.append(
                 Violation(
                     INTERNAL_ERROR,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -22,6 +22,7 @@ Severity = Literal["error", "warning", "info"]
 Applicability = Literal["safe", "unsafe", "suggestion"]
 APPLICABILITIES = ("safe", "unsafe", "suggestion")
 TARGETS = ("migration", "schema", "project")
+READS = ("unit", "schema", "project")
 DIALECTS = ("postgresql", "mysql", "sqlite")
 GROUPS = ("locks", "breaking", "migrator", "integrity", "types", "naming", "indexes", "auth", "platform", "meta")
 
@@ -300,6 +301,29 @@ class Rule:
     # Loader or replay problem codes this rule reports itself (with its own help): the engine then drops the raw
     # problems, so a finding is never shown twice and the rule's on/off setting governs it.
     claims_problems: ClassVar[tuple[str, ...]] = ()
+    # What a rule's findings for one unit (one TypeScript table, or one migration) depend on, so the language server
+    # can reuse them between keystrokes instead of running every rule over the whole project again (rules/memo.py).
+    # The findings of a unit are reused, moved with the text around them, while everything the declared scope names
+    # and ``memo_key`` are unchanged; a wrong declaration shows stale findings, so declare the narrowest scope that
+    # is true and nothing narrower:
+    #
+    # - ``"unit"``: only the unit itself. On the schema side: the ``Table`` (its columns, indexes, keys, checks,
+    #   policies), the text of its own ``pgTable(...)`` call, and the schema file's text outside every table (its
+    #   imports and helpers); never another table. On the migration side: the migration's text and statements, the
+    #   replayed state of each of its operations (``state_before``, ``table_is_new``) and the migration's own fields
+    #   (tag, path, journal breakpoints and ``when``); never another migration, the journal, a snapshot or the
+    #   TypeScript schema.
+    # - ``"schema"`` (schema side only): ``"unit"`` plus every other table and enum of the TypeScript schema.
+    # - ``"project"`` (the default): anything else (snapshots, the journal, other migrations, package.json, the Better
+    #   Auth setup, other files): run again on every analysis.
+    #
+    # ``reads`` applies to every side the rule runs on; ``reads_on`` overrides it for one side (a rule whose
+    # TypeScript side reads only its table while its SQL side reads the final replay: ``{"schema": "unit"}``).
+    # Always allowed in every scope: the dialect, the settings and rule options, the drizzle config, the migrator
+    # mode and the PostgreSQL version (a change to any of them runs every rule again), and whatever ``memo_key``
+    # returns.
+    reads: ClassVar[str] = "project"
+    reads_on: ClassVar[Mapping[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -315,6 +339,13 @@ class Rule:
         targets = set(cls.target.split("+"))
         if not targets <= set(TARGETS):
             problems.append(f"target {cls.target!r} is not one of {TARGETS} (or several joined by '+')")
+        for side, scope in [("", cls.reads), *cls.reads_on.items()]:
+            if scope not in READS:
+                problems.append(f"reads {scope!r} is not one of {READS}")
+            if side and side not in TARGETS:
+                problems.append(f"reads_on names {side!r}, which is not one of {TARGETS}")
+        if cls.runs_on("migration") and cls.scope_on("migration") == "schema":
+            problems.append("reads 'schema' only means something on the schema side (use reads_on)")
         unknown_dialects = set(cls.dialects) - set(DIALECTS)
         if unknown_dialects:
             problems.append(f"unknown dialects {sorted(unknown_dialects)}")
@@ -335,6 +366,20 @@ class Rule:
 
     def check_project(self, ctx: ProjectContext) -> Iterable[Violation]:
         return ()
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        """Whatever beyond its declared scope this rule's findings for a unit depend on, summarised as one value the
+        language server compares (``==``) between analyses, computed once per analysis and only when some side's
+        scope is not ``"project"``: a rule whose TypeScript side reads only its table plus one project-wide fact
+        (the naming majority, whether migrations already created a column) declares ``"unit"`` and returns that fact
+        here. ``rules.memo.Same`` compares an object by identity (the replay's final state, a snapshot). Keep it
+        cheap: it runs on every keystroke."""
+        return None
+
+    @classmethod
+    def scope_on(cls, side: str) -> str:
+        """The scope (``reads``) of this rule's findings on one side: ``schema``, ``migration`` or ``project``."""
+        return "project" if side == "project" else cls.reads_on.get(side, cls.reads)
 
     @classmethod
     def runs_on(cls, target: str) -> bool:
