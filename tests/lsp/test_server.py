@@ -240,6 +240,41 @@ async def test_schema_edit_updates_diagnostics_and_quick_fix_applies(client: Lan
     assert fixed.replace(', { withTimezone: true }', "") == edited  # nothing else changed
 
 
+async def test_a_diagnostic_of_an_older_version_offers_no_fix(client: LanguageClient, project):
+    """The fix is taken from the finding the server holds for the version the diagnostic was published for: once
+    the document moved on, the old diagnostic's fix would edit text that is no longer there."""
+    await start(client, project, "neovim@v0.7.0")
+    schema = project / "src" / "schema.ts"
+    original = schema.read_text()
+    _open(client, schema, language="typescript")
+    edited = original.replace('note: text("note"),', 'note: text("note"),\n  sentAt: timestamp("sent_at"),').replace(
+        "index }", "index, timestamp }")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=schema.as_uri(), version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
+    ))
+    found = await _wait_for_diagnostics(client, schema.as_uri(), lambda d: any(x.code == "prefer-timestamptz" for x in d))
+    old = next(d for d in found if d.code == "prefer-timestamptz")
+    assert old.data["version"] == 2 and old.data["fix"]["applicability"] and "edits" not in old.data["fix"]
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=schema.as_uri(), version=3),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text="// moved on\n" + edited)],
+    ))
+    await _wait_for_diagnostics(client, schema.as_uri(), lambda d: any(
+        x.code == "prefer-timestamptz" and x.range.start.line == old.range.start.line + 1 for x in d))
+
+    async def fixes_for(diagnostic):
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=schema.as_uri()), range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic])))
+        return [a for a in actions if getattr(a, "edit", None) and "withTimezone" in a.title]
+
+    assert await fixes_for(old) == []
+    current = next(d for d in client.diagnostics[schema.as_uri()] if d.code == "prefer-timestamptz")
+    (fix,) = await fixes_for(current)
+    assert fix.edit.document_changes[0].text_document.version == 3
+
+
 async def test_watchers_are_registered_and_workspace_diagnostics_answer(client: LanguageClient, project):
     await start(client, project, "visual-studio-code")
 

@@ -9,8 +9,10 @@ document with given content (``window/showDocument`` only opens a URI the client
 shown in the finding's hover, and the action runs a command that returns the text and tells the user why it was not
 applied; the VS Code extension opens that text in an untitled editor (its executeCommand middleware).
 
-Fix edits come from the diagnostic's ``data`` (computed with the finding), carry the document version they were
-computed for (the client refuses them if the text moved on), and never touch a file outside the workspace.
+A diagnostic's ``data`` says where its finding is and for which document version; its fixes are taken from the
+finding the server holds (computed with the analysis, never by re-linting) only while that version is still the one
+analysed, carry the document versions (the client refuses them if the text moved on), and never touch a file outside
+the workspace.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from lsprotocol import types
 
 from drizzle_lsp.lsp.convert import LineIndex, path_to_uri, uri_to_path
 from drizzle_lsp.lsp.diagnostics import to_diagnostics
+from drizzle_lsp.rules.framework import Fix
 
 FIX_ALL_KIND = "source.fixAll.drizzle-lsp"
 SHOW_SPLIT_PREVIEW = "drizzle-lsp.showSplitPreview"
@@ -48,15 +51,16 @@ def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
     for diagnostic in diagnostics:
         data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
         rule = data.get("rule") or (str(diagnostic.code) if diagnostic.code else None)
-        fix = data.get("fix")
-        if fix:
-            edit = _workspace_edit(ls, [fix])
-            if edit is not None:
+        finding = _finding_of(ls, path, data)
+        fix = finding.fix if finding is not None else None
+        if fix is not None and not fix.is_preview:
+            edit = fix_workspace_edit(ls, fix)
+            if edit is not None and (fix.edits or fix.creations):
                 actions.append(types.CodeAction(
-                    title=fix["title"] + (" (review: changes behaviour)" if fix["applicability"] == "unsafe" else ""),
+                    title=fix.title + (" (review: changes behaviour)" if fix.applicability == "unsafe" else ""),
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
-                    is_preferred=fix["applicability"] == "safe",
+                    is_preferred=fix.applicability == "safe",
                     edit=edit,
                 ))
         for fix_object in _extra_fixes(ls, path, data):
@@ -83,44 +87,6 @@ def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
 def _inside_workspace(ls, path: str) -> bool:
     path = os.path.abspath(path)
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in ls.session.roots)
-
-
-def _workspace_edit(ls, fixes: list[dict]) -> types.WorkspaceEdit | None:
-    by_uri: dict[str, list[types.TextEdit]] = {}
-    versions: dict[str, int | None] = {}
-    creations: list[dict] = []
-    for fix in fixes:
-        for edit in fix["edits"]:
-            if not _inside_workspace(ls, uri_to_path(edit["uri"])):
-                return None
-            rng = edit["range"]
-            by_uri.setdefault(edit["uri"], []).append(types.TextEdit(
-                range=types.Range(types.Position(**rng["start"]), types.Position(**rng["end"])),
-                new_text=edit["newText"],
-            ))
-            versions[edit["uri"]] = edit.get("version")
-        creations.extend(fix.get("creations") or [])
-    changes: list[Any] = []
-    if creations:
-        workspace = ls.client_capabilities.workspace
-        edit_caps = workspace.workspace_edit if workspace else None
-        operations = edit_caps.resource_operations if edit_caps else None
-        if not operations or types.ResourceOperationKind.Create not in operations:
-            return None  # the client cannot create files: offering half a fix would lose a step
-        for creation in creations:
-            if not _inside_workspace(ls, uri_to_path(creation["uri"])):
-                return None
-            changes.append(types.CreateFile(uri=creation["uri"], options=types.CreateFileOptions(ignore_if_exists=False, overwrite=False)))
-            changes.append(types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=creation["uri"], version=None),
-                edits=[types.TextEdit(range=types.Range(types.Position(0, 0), types.Position(0, 0)), new_text=creation["text"])],
-            ))
-    for uri, edits in by_uri.items():
-        changes.insert(0, types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions.get(uri)),
-            edits=edits,
-        ))
-    return types.WorkspaceEdit(document_changes=changes)
 
 
 def _comment_lead(path: str) -> str | None:
@@ -173,23 +139,33 @@ def _fix_all(ls, path: str, text: str) -> types.CodeAction | None:
             continue
         taken.extend(spans)
         chosen.append(violation)
-    diagnostics = to_diagnostics(chosen, text, ls.encoding, ls.versions.get(path), ls)
-    fixes = [d.data["fix"] for d in diagnostics if isinstance(d.data, dict) and d.data.get("fix")]
-    edit = _workspace_edit(ls, fixes)
+    combined = Fix("fix all", tuple(e for v in chosen for e in v.fix.edits))
+    edit = fix_workspace_edit(ls, combined)
     if edit is None:
         return None
-    return types.CodeAction(title=f"drizzle-lsp: fix all safe problems ({len(fixes)})", kind=FIX_ALL_KIND, edit=edit)
+    return types.CodeAction(title=f"drizzle-lsp: fix all safe problems ({len(chosen)})", kind=FIX_ALL_KIND, edit=edit)
+
+
+def _finding_of(ls, path: str, data: dict) -> Any:
+    """The finding a diagnostic was published for, among those the server holds; None when it is gone or the
+    document moved on since (its fixes would be for another text)."""
+    at, rule = data.get("at"), data.get("rule")
+    if not isinstance(at, list) or len(at) != 2 or data.get("version") != ls.versions.get(path):
+        return None
+    title = (data.get("fix") or {}).get("title")
+    for violation in ls.session.findings.get(path, []):
+        if (violation.rule == rule and violation.range and [violation.range.start, violation.range.end] == at
+                and (title is None or (violation.fix is not None and violation.fix.title == title))):
+            return violation
+    return None
 
 
 def _extra_fixes(ls, path: str, data: dict) -> list[Any]:
     """The extra fixes (splits) of the finding a diagnostic came from, taken from the findings the server holds."""
-    at, rule = data.get("at"), data.get("rule")
-    if not data.get("extraFixes") or not isinstance(at, list) or len(at) != 2:
+    if not data.get("extraFixes"):
         return []
-    for violation in ls.session.findings.get(path, []):
-        if violation.rule == rule and violation.range and [violation.range.start, violation.range.end] == at:
-            return list(violation.extra_fixes)
-    return []  # the finding is gone since the diagnostic was published: offer nothing stale
+    finding = _finding_of(ls, path, data)
+    return list(finding.extra_fixes) if finding is not None else []  # gone since it was published: nothing stale
 
 
 def _extra_fix_action(ls, path: str, diagnostic: types.Diagnostic, data: dict, fix) -> types.CodeAction | None:
@@ -254,7 +230,8 @@ def show_split_preview(ls, args: list[Any]) -> dict | None:
     if len(args) < 3 or not isinstance(args[0], str):
         return None
     path = uri_to_path(args[0])
-    fixes = [f for f in _extra_fixes(ls, path, {"rule": args[1], "at": args[2], "extraFixes": True}) if f.is_preview]
+    fixes = [f for f in _extra_fixes(ls, path, {"rule": args[1], "at": args[2], "extraFixes": True,
+                                               "version": ls.versions.get(path)}) if f.is_preview]
     if not fixes:
         return None
     fix = fixes[0]

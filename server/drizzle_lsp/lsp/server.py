@@ -105,9 +105,9 @@ class DrizzleLanguageServer(LanguageServer):
         except Exception as error:  # noqa: BLE001 - the server must keep serving
             self.log(f"drizzle-lsp analysis failed: {error}\n{traceback.format_exc()}", types.MessageType.Error)
             return
-        for path in touched:
-            self.result_ids[path] = _findings_id(session.findings.get(path, []), versions.get(path))
-        self.publish(touched, versions)
+        ids = {path: _findings_id(session.findings.get(path, []), versions.get(path)) for path in touched}
+        self.result_ids.update(ids)
+        self.publish(touched, versions, ids)
         navigation.refresh_lenses(self)
 
     async def schedule(self, paths: set[str]) -> None:
@@ -134,7 +134,9 @@ class DrizzleLanguageServer(LanguageServer):
             changed, self.pending = self.pending, set()
             await self._analyze_locked(changed)
 
-    def publish(self, touched: set[str], versions: dict[str, int]) -> None:
+    def publish(self, touched: set[str], versions: dict[str, int], ids: dict[str, str] | None = None) -> None:
+        """Push the findings of ``touched`` (and clear files that no longer have any); ``ids`` are their
+        ``_findings_id`` when the caller computed them already (a thousand findings cost milliseconds to digest)."""
         assert self.session is not None
         if self.pull_mode:
             refresh = self.client_capabilities.workspace and self.client_capabilities.workspace.diagnostics
@@ -146,7 +148,7 @@ class DrizzleLanguageServer(LanguageServer):
             if not found and path not in self.published:
                 continue
             version = versions.get(path)
-            sent = _findings_id(found, version)
+            sent = (ids or {}).get(path) or _findings_id(found, version)
             if self.sent.get(path) == sent:
                 continue  # the client already shows these findings for this version: a 300-file project re-sent
                 # every file's diagnostics on each keystroke
