@@ -158,3 +158,20 @@ def test_random_keystrokes_in_the_corpus_match_a_fresh_analysis(case: str, tmp_p
     for path in rng.sample(files, min(3, len(files))):
         text = path.read_text()
         _typing(session, root, path, rng.randint(0, len(text)), rng.choice(["x", "_a", " ", "(", "\n"]))
+
+
+def test_replacing_one_character_of_a_table_name_matches_a_fresh_analysis(tmp_path: Path) -> None:
+    """The language-server benchmark's edit: the same length, so nothing after it moves."""
+    root = _copy(EXAMPLE, tmp_path)
+    session = _session(root)
+    app = root / "src" / "db" / "schema" / "app.ts"
+    text = app.read_text()
+    at = text.index("'projects'") + 3
+    reused = 0
+    for char in "xyx" + text[at]:
+        edited = text[:at] + char + text[at + 1:]
+        session.set_document(str(app), edited)
+        session.refresh({str(app)})
+        reused += _memo(session).reused
+        assert _signature(session.findings) == _signature(_fresh(root, dict(session.overrides))), char
+    assert reused > 0

@@ -7,6 +7,7 @@ a crash), and suppression comments. Rules only look at the model.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from drizzle_lsp.rules.framework import (
     Violation,
     severity_rank,
 )
+from drizzle_lsp.rules.memo import copy_violation
 from drizzle_lsp.rules.registry import Registry, get_registry
 from drizzle_lsp.rules.selection import RuleSelection, path_is_excluded, rule_options, settings_value
 from drizzle_lsp.rules.suppressions import Suppression, comment_removal, find_suppressions
@@ -109,6 +111,8 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
         if v.rule not in registry.rules or v.rule in selection.enabled
     )
     runner = _Runner(raw)
+    # Asked once per table, migration and finding: the answer per file is kept for this analysis.
+    excluded = functools.lru_cache(maxsize=None)(lambda path: path_is_excluded(path, project.root, settings))
     memo = getattr(analyzed, "rule_memo", None)
     file_text = getattr(workspace, "file_text", None)
     keys: dict[str, object] = {}  # rule -> its memo_key, for the rules whose findings may be reused
@@ -124,26 +128,26 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
         if migration.missing:
             continue
         before, state = state, replay.after.get(migration.tag) if replay is not None else None
-        if path_is_excluded(migration.sql_path, project.root, settings) or not migration_rules:
+        if excluded(migration.sql_path) or not migration_rules:
             continue
         reusable = {r.name: keys[r.name] for r in migration_rules if r.name in keys
                     and r.scope_on("migration") == "unit"}
         cached = memo.migration(migration, before, reusable) if memo is not None and reusable else {}
         unreused = [r for r in migration_rules if r.name not in cached]
         for _, findings in cached.values():
-            raw.extend(findings)
+            raw.extend(copy_violation(v) for v in findings)
         with runner.capturing() as found:
             if unreused:
                 _check_migration(runner, analyzed, migration, unreused, dialect, settings, file_text)
         if memo is not None:
-            kept = {r.name: (reusable[r.name], found.by_rule.get(r.name, [])) for r in unreused
-                    if r.name in reusable and r.name not in found.failed}
+            kept = {r.name: (reusable[r.name], [copy_violation(v) for v in found.by_rule.get(r.name, [])])
+                    for r in unreused if r.name in reusable and r.name not in found.failed}
             memo.keep_migration(migration, before, {**cached, **kept})
 
     schema_rules = [r for r in rules if r.runs_on("schema")]
     options = {rule.name: rule_options(settings, rule.name) for rule in schema_rules}
     for table in project.schema.tables.values():
-        if table.range and path_is_excluded(table.range.path, project.root, settings):
+        if table.range and excluded(table.range.path):
             continue
         cached = memo.table(table) if memo is not None else None
         kept: dict[str, tuple[object, list[Violation]]] = {}
@@ -153,7 +157,7 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
             scope = rule.scope_on("schema") if rule.name in keys else "project"
             reused = cached.findings(rule.name, scope, keys[rule.name]) if cached and scope != "project" else None
             if reused is not None:
-                raw.extend(reused)
+                raw.extend(copy_violation(v) for v in reused)
                 kept[rule.name] = (keys[rule.name], reused)
                 continue
             if contexts is None:
@@ -166,9 +170,9 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
                     ctx.options = options[rule.name]
                     runner.run(rule, rule.check_table if column is None else rule.check_column, ctx, where)
             if scope != "project" and rule.name not in found.failed:
-                kept[rule.name] = (keys[rule.name], found.by_rule.get(rule.name, []))
+                kept[rule.name] = (keys[rule.name], [copy_violation(v) for v in found.by_rule.get(rule.name, [])])
         if memo is not None:
-            memo.keep_table(table, kept)
+            memo.keep_table(table, kept, cached)
 
     for rule in (r for r in rules if r.runs_on("project")):
         ctx = ProjectContext(analyzed, workspace, dialect, settings, rule_options(settings, rule.name))
@@ -176,7 +180,7 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
 
     kept = [
         v for v in raw
-        if v.range is None or not path_is_excluded(v.range.path, project.root, settings)
+        if v.range is None or not excluded(v.range.path)
     ]
     kept = selection.apply_severity(kept)
     found = _apply_suppressions(workspace, project, kept, registry, selection)

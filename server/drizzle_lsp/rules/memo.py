@@ -130,6 +130,26 @@ class _Mover:
     def __init__(self, changes: dict[str, TextChange | None]) -> None:
         self.changes = changes  # path -> change (None: unchanged); paths absent here changed beyond repair
 
+    def still(self, hull: dict[str, tuple[int, int]]) -> bool:
+        """True when no offset of an entry moves: per file, ``hull`` is the lowest and highest offset its findings
+        name there, and every change lies after it, or before it without changing the length (a one-character
+        change in a 3,000-line schema moves none of the other tables' thousand findings). Raises ``_Moved`` when a
+        file the findings name changed beyond repair."""
+        for path, (low, high) in hull.items():
+            change = self.changes.get(path, False)
+            if change is None:
+                continue
+            if change is False:
+                raise _Moved
+            if change.start >= high or (change.old_end <= low and change.delta == 0):  # type: ignore[union-attr]
+                continue
+            return False
+        return True
+
+    def violations(self, findings: list[Violation], hull: dict[str, tuple[int, int]]) -> list[Violation]:
+        """``findings`` moved to the current texts: the very same objects when nothing moves."""
+        return findings if self.still(hull) else [self.violation(v) for v in findings]
+
     def range(self, rng: SourceRange | None) -> SourceRange | None:
         if rng is None:
             return None
@@ -158,8 +178,16 @@ class _Mover:
         return Fix(fix.title, edits, fix.applicability, fix.creations, fix.preview, fix.preview_reason)
 
     def violation(self, v: Violation) -> Violation:
-        return Violation(v.rule, v.message, self.range(v.range), v.severity, v.help, self.fix(v.fix),
-                         [(self.range(r), text) for r, text in v.related], v.group, v.extra_fixes, v.supersedes)
+        """``v`` moved; ``v`` itself when none of its offsets moves (a change of the same length elsewhere)."""
+        rng, fix, related = self.range(v.range), self.fix(v.fix), v.related
+        if related:
+            moved = [(self.range(r), text) for r, text in related]
+            if any(m is not r for (m, _), (r, _) in zip(moved, related)):
+                related = moved
+        if rng is v.range and fix is v.fix and related is v.related:
+            return v
+        return Violation(v.rule, v.message, rng, v.severity, v.help, fix, related, v.group, v.extra_fixes,
+                         v.supersedes)
 
 
 def copy_violation(v: Violation) -> Violation:
@@ -168,15 +196,29 @@ def copy_violation(v: Violation) -> Violation:
                      v.supersedes)
 
 
-def _paths_of(findings: list[Violation]) -> set[str]:
-    paths: set[str] = set()
-    for v in findings:
-        if v.range is not None:
-            paths.add(v.range.path)
-        paths.update(r.path for r, _ in v.related)
-        if v.fix is not None:
-            paths.update(e.path for e in v.fix.edits)
-    return paths
+def _hull(by_rule: Found) -> dict[str, tuple[int, int]]:
+    """Per file, the lowest and highest offset the findings name there (ranges, related ranges, fix edits)."""
+    hull: dict[str, tuple[int, int]] = {}
+
+    def add(path: str, start: int, end: int) -> None:
+        low, high = hull.get(path, (start, end))
+        hull[path] = (min(low, start), max(high, end))
+
+    for _, findings in by_rule.values():
+        for v in findings:
+            if v.range is not None:
+                add(v.range.path, v.range.start, v.range.end)
+            for r, _ in v.related:
+                add(r.path, r.start, r.end)
+            if v.fix is not None:
+                for e in v.fix.edits:
+                    add(e.path, e.start, e.end)
+    return hull
+
+
+# The findings an entry keeps are its own objects, never handed out: later stages of an analysis set a finding's
+# severity and attach splits to it, so the engine gets copies (``copy_violation``).
+Found = dict[str, tuple[object, list[Violation]]]  # rule -> (its memo_key, its findings for the unit)
 
 
 @dataclass(slots=True)
@@ -184,7 +226,8 @@ class _TableEntry:
     table: Any  # the Table object the findings were computed for
     span: tuple[int, int]  # its pgTable(...) call, in the text the findings were computed on
     schema_key: tuple
-    by_rule: dict[str, tuple[object, list[Violation]]] = field(default_factory=dict)  # rule -> (memo_key, findings)
+    by_rule: Found
+    hull: dict[str, tuple[int, int]]  # per file the findings point into: their lowest and highest offset there
 
 
 @dataclass(slots=True)
@@ -192,7 +235,8 @@ class _MigrationEntry:
     statements: list
     state_before: Any
     fields: tuple
-    by_rule: dict[str, tuple[object, list[Violation]]] = field(default_factory=dict)  # rule -> (memo_key, findings)
+    by_rule: Found
+    hull: dict[str, tuple[int, int]]
 
 
 class RuleMemo:
@@ -207,6 +251,7 @@ class RuleMemo:
         # The current analysis:
         self._read: Callable[[str], str | None] = lambda path: None
         self._changes: dict[str, TextChange | None] = {}
+        self._hosts: dict[str, tuple[int, int] | None] = {}
         self._schema_key: tuple = ()
         self._new_tables: dict[tuple[str, str], _TableEntry] = {}
         self._new_migrations: dict[str, _MigrationEntry] = {}
@@ -221,6 +266,7 @@ class RuleMemo:
             self._tables, self._migrations, self._texts, self._table_spans = {}, {}, {}, {}
         self._read = read
         self._changes = {}
+        self._hosts: dict[str, tuple[int, int] | None] = {}
         self._schema_key = (tuple(schema.tables.values()), tuple(schema.enums.values()), frozenset(schema.schemas))
         self._new_tables, self._new_migrations, self._new_spans = {}, {}, {}
         self.reused = 0
@@ -229,7 +275,10 @@ class RuleMemo:
         """Keep what this analysis computed or reused, and the texts it was computed on; drop the rest."""
         self._tables, self._migrations = self._new_tables, self._new_migrations
         texts: dict[str, str] = {}
-        for path in {p for p, _ in self._tables} | _entry_paths(self._tables.values(), self._migrations.values()):
+        paths: set[str] = set()
+        for entry in [*self._tables.values(), *self._migrations.values()]:
+            paths.update(entry.hull)
+        for path in paths:
             text = self._text(path)
             if text is not None:
                 texts[path] = text
@@ -282,18 +331,32 @@ class RuleMemo:
         if change is not None:
             # The edit must lie inside another table's call: fix builders read the imports, helpers and the table's
             # own call, which then are all unchanged.
-            hosts = [s for s in self._table_spans.get(rng.path, ()) if s[0] <= change.start and change.old_end <= s[1]]
-            if not hosts or entry.span in hosts:
+            host = self._host(rng.path, change)  # type: ignore[arg-type]
+            if host is None or entry.span == host:
                 return None
         return _TableView(self, key, entry)
 
-    def keep_table(self, table: Any, by_rule: dict[str, tuple[object, list[Violation]]]) -> None:
+    def _host(self, path: str, change: TextChange) -> tuple[int, int] | None:
+        """The table call (in the last analysis's text of ``path``) that holds the whole changed region, if any."""
+        if path not in self._hosts:
+            self._hosts[path] = next((span for span in self._table_spans.get(path, ())
+                                      if span[0] <= change.start and change.old_end <= span[1]), None)
+        return self._hosts[path]
+
+    def keep_table(self, table: Any, by_rule: Found, view: _TableView | None = None) -> None:
         """What the rules found for ``table`` in this analysis: ``by_rule`` maps a rule to its ``memo_key`` and
-        findings."""
+        findings (objects the memo keeps: copies of what the engine hands on, or what ``view`` returned)."""
         rng = table.range
         if rng is not None:
             key = (rng.path, table.qualified_name)
-            self._new_tables[key] = _TableEntry(table, (rng.start, rng.end), self._schema_key, _copied(by_rule))
+            old = view._entry if view is not None else None
+            if old is not None and old.span == (rng.start, rng.end) and old.by_rule.keys() == by_rule.keys() and all(
+                    by_rule[rule][1] is found for rule, (_, found) in old.by_rule.items()):
+                hull = old.hull  # every finding reused where it was
+            else:
+                hull = _hull(by_rule)
+            hull.setdefault(rng.path, (rng.start, rng.start))  # the table's own text is read even without findings
+            self._new_tables[key] = _TableEntry(table, (rng.start, rng.end), self._schema_key, by_rule, hull)
 
     # --- migrations ------------------------------------------------------------------------------------------------
 
@@ -305,21 +368,22 @@ class RuleMemo:
                 or entry.fields != _migration_fields(migration)):
             return {}
         wanted = {rule: found for rule, found in entry.by_rule.items() if rule in keys and found[0] == keys[rule]}
-        mover = self._mover(_paths_of([v for _, vs in wanted.values() for v in vs]))
+        mover = self._mover(set(entry.hull))
         if mover is None:
             return {}
         moved = {}
         for rule, (key, findings) in wanted.items():
             try:
-                moved[rule] = (key, [mover.violation(v) for v in findings])
+                moved[rule] = (key, mover.violations(findings, entry.hull))
             except _Moved:
                 continue
         self.reused += len(moved)
         return moved
 
-    def keep_migration(self, migration: Any, state_before: Any, by_rule: dict[str, tuple[object, list[Violation]]]) -> None:
+    def keep_migration(self, migration: Any, state_before: Any, by_rule: Found) -> None:
+        """Like ``keep_table``: the memo's own objects, for the rules whose findings may be reused."""
         self._new_migrations[migration.sql_path] = _MigrationEntry(
-            migration.statements, state_before, _migration_fields(migration), _copied(by_rule))
+            migration.statements, state_before, _migration_fields(migration), by_rule, _hull(by_rule))
 
 
 class _TableView:
@@ -328,22 +392,36 @@ class _TableView:
 
     def __init__(self, memo: RuleMemo, key: tuple[str, str], entry: _TableEntry) -> None:
         self._memo, self._key, self._entry = memo, key, entry
-        self._mover: _Mover | None | bool = False  # built on first use
+        # Worked out once per table, on first use, for all its rules: can the findings be moved, do they stay where
+        # they were, is the rest of the schema the same objects.
+        self._mover: _Mover | None | bool = False
+        self._still: bool | None = None
+        self._schema_same: bool | None = None
 
     def findings(self, rule: str, scope: str, key: object) -> list[Violation] | None:
         cached = self._entry.by_rule.get(rule)
-        if cached is None or cached[0] != key or (
-                scope == "schema" and not _same(self._entry.schema_key, self._memo._schema_key)):
+        if cached is None or cached[0] != key:
             return None
+        if scope == "schema":
+            if self._schema_same is None:
+                self._schema_same = _same(self._entry.schema_key, self._memo._schema_key)
+            if not self._schema_same:
+                return None
         if self._mover is False:
-            self._mover = self._memo._mover(
-                _paths_of([v for _, vs in self._entry.by_rule.values() for v in vs]) | {self._key[0]})
+            self._mover = self._memo._mover(set(self._entry.hull))
+            try:
+                self._still = self._mover is not None and self._mover.still(self._entry.hull)
+            except _Moved:
+                self._mover = None
         if self._mover is None:
             return None
-        try:
-            moved = [self._mover.violation(v) for v in cached[1]]  # type: ignore[union-attr]
-        except _Moved:
-            return None
+        if self._still:
+            moved = cached[1]
+        else:
+            try:
+                moved = [self._mover.violation(v) for v in cached[1]]  # type: ignore[union-attr]
+            except _Moved:
+                return None
         self._memo.reused += 1
         return moved
 
@@ -357,13 +435,4 @@ def _migration_fields(migration: Any) -> tuple:
             migration.snapshot_path, migration.missing)
 
 
-def _entry_paths(tables, migrations) -> set[str]:
-    paths: set[str] = set()
-    for entry in [*tables, *migrations]:
-        for _, findings in entry.by_rule.values():
-            paths |= _paths_of(findings)
-    return paths
 
-
-def _copied(by_rule: dict[str, tuple[object, list[Violation]]]) -> dict[str, tuple[object, list[Violation]]]:
-    return {rule: (key, [copy_violation(v) for v in findings]) for rule, (key, findings) in by_rule.items()}
