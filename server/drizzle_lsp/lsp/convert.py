@@ -34,6 +34,8 @@ class LineIndex:
     def line_character(self, offset: int) -> tuple[int, int]:
         offset = max(0, min(offset, len(self.text)))
         line = bisect_right(self.starts, offset) - 1
+        if self.ascii:  # one unit per character in every encoding: no slice to count
+            return line, offset - self.starts[line]
         return line, self._units(self.text[self.starts[line]:offset])
 
     def position(self, offset: int) -> types.Position:
