@@ -71,3 +71,12 @@ def test_unterminated_string_is_an_error_not_a_crash():
 
 def test_empty_text():
     assert parse_migration("", "m.sql") == []
+
+
+def test_a_character_the_scanner_has_no_token_for_is_a_syntax_error_of_its_statement_only() -> None:
+    """libpg_query's scanner reports "{" by its character code, which its token enum does not name: that once
+    failed the parse of the whole file."""
+    sts = parse_migration('CREATE TABLE "a" ("id" integer);\n--> statement-breakpoint\nSELECT {;\n'
+                          '--> statement-breakpoint\nCREATE INDEX "i" ON "a" ("id");', "m.sql")
+    assert [s.error is not None for s in sts] == [False, True, False]
+    assert sts[1].error.code == "syntax-error"

@@ -18,6 +18,7 @@ from drizzle_lsp.model import Statement
 @dataclass(slots=True)
 class AnalysisCache:
     migrations: dict[tuple[str, str], tuple[str, list[Statement]]] = field(default_factory=dict)
+    chunks: dict[tuple[str, str], dict] = field(default_factory=dict)  # (path, dialect) -> parsed breakpoint chunks
     snapshots: dict[str, tuple[bytes, Any]] = field(default_factory=dict)
     extractors: dict[tuple[str, str, str | None], Any] = field(default_factory=dict)
     replays: dict[str, Any] = field(default_factory=dict)  # project root -> its last analysis.replay.Replay
@@ -31,12 +32,13 @@ class AnalysisCache:
             self.rule_memos[root] = RuleMemo()
         return self.rule_memos[root]
 
-    def parse_migration(self, text: str, path: str, dialect: str, parse: Callable[[str, str, str], list[Statement]]):
+    def parse_migration(self, text: str, path: str, dialect: str, parse: Callable[..., list[Statement]]):
         key = (path, dialect)
         cached = self.migrations.get(key)
         if cached is not None and cached[0] == text:
             return cached[1]
-        statements = parse(text, path, dialect)
+        # The file changed: its unchanged breakpoint chunks are taken over from the last parse (``parse_pg``).
+        statements = parse(text, path, dialect, chunks=self.chunks.setdefault(key, {}))
         self.migrations[key] = (text, statements)
         return statements
 
@@ -61,6 +63,7 @@ class AnalysisCache:
         """A file was deleted: drop what was parsed from it."""
         for key in [k for k in self.migrations if k[0] == path]:
             del self.migrations[key]
+            self.chunks.pop(key, None)
         self.snapshots.pop(path, None)
         for extractor in self.extractors.values():
             extractor.remove(path)

@@ -16,7 +16,15 @@ from postgast import pg_query_pb2
 
 from drizzle_lsp.sql.tokens import Tok
 
-_TOKEN_NAME = pg_query_pb2.Token.Name
+def _TOKEN_NAME(token: int) -> str:
+    # The scanner reports a lone character the grammar has no token for ("{", "}" ...) by its character code, which
+    # the protobuf enum does not name: such a character is punctuation, never a reason to fail the whole file.
+    try:
+        return pg_query_pb2.Token.Name(token)
+    except ValueError:
+        return f"ASCII_{token}"
+
+
 _COMMENTS = {"SQL_COMMENT", "C_COMMENT"}
 
 

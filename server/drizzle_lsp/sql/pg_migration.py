@@ -12,11 +12,25 @@ from drizzle_lsp.sql.tokens import Tok, find
 _BLOCK_OPENERS = {"IF", "ELSIF", "ELSE", "WHEN", "LOOP", "FOR", "WHILE", "CASE"}
 
 
-def parse_pg(text: str, path: str) -> list[Statement]:
+def parse_pg(text: str, path: str, chunks: dict[tuple[str, int, int], list[Statement]] | None = None) -> list[Statement]:
+    """The statements of a migration file. ``chunks`` (kept by a long-lived caller between two parses of the same
+    file) maps (breakpoint chunk text, its offset, its first statement's index) to the statements parsed from it,
+    and is updated to this text's chunks: a keystroke in a 200-statement migration parses one chunk, not 200. A
+    chunk's statements depend on nothing outside it; one that moved or whose statements were renumbered is parsed
+    again rather than shifted, so no offset is ever left behind."""
     statements: list[Statement] = []
+    fresh: dict[tuple[str, int, int], list[Statement]] = {}
     for lo, hi in split_chunks(text):
-        for s, e, toks in _spans(text, lo, hi):
-            statements.append(_statement(text, path, s, e, toks, len(statements)))
+        key = (text[lo:hi], lo, len(statements))
+        found = chunks.get(key) if chunks is not None else None
+        if found is None:
+            found = [_statement(text, path, s, e, toks, len(statements) + i)
+                     for i, (s, e, toks) in enumerate(_spans(text, lo, hi))]
+        fresh[key] = found
+        statements.extend(found)
+    if chunks is not None:
+        chunks.clear()
+        chunks.update(fresh)
     return statements
 
 
