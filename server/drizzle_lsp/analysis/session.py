@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from drizzle_lsp.analysis.cache import AnalysisCache
 from drizzle_lsp.analysis.migrator import infer_migrator
@@ -94,8 +94,12 @@ class Session:
 
     # --- analysis -------------------------------------------------------------------------------------------------
 
-    def reload_all(self) -> set[str]:
-        """Rediscover every project and check it. Returns the files whose findings may have changed."""
+    def reload_all(self, on_project: Callable[[int, int, set[str]], None] | None = None) -> set[str]:
+        """Rediscover every project and check it. Returns the files whose findings may have changed.
+
+        ``on_project(done, total, files)`` is called after each project is checked, with the files whose findings
+        it changed, so that a large workspace shows each project's results as soon as they exist (the language
+        server publishes them and reports progress) instead of after the last project."""
         from drizzle_lsp.workspace.discovery import discover_projects
 
         before = set(self.findings)
@@ -104,21 +108,27 @@ class Session:
         self._locations = {}
         self._findings_by_project = {}
         seen: set[str] = set()
+        locations = []
         for root in self.roots:
             if not os.path.isdir(root):
                 continue
             for location in discover_projects(root):
                 key = location.config_path or location.root
-                if key in seen:
-                    continue
-                seen.add(key)
-                analyzed = self._load(location, reader)
-                workspace.projects.append(analyzed)
-                self._locations[analyzed.project.root] = location
-        self.workspace = workspace
+                if key not in seen:
+                    seen.add(key)
+                    locations.append(location)
         self._workspace_findings = self._run_rules(Workspace(self.roots, [], workspace.problems, reader))
-        for analyzed in workspace.projects:
+        # In place from the start, filled project by project: results published early are read (and their
+        # positions computed) through this reader, which holds the editor's unsaved text.
+        self.workspace = workspace
+        for done, location in enumerate(locations, start=1):
+            analyzed = self._load(location, reader)
+            workspace.projects.append(analyzed)
+            self._locations[analyzed.project.root] = location
             self._check(analyzed)
+            if on_project is not None:
+                self._collect()
+                on_project(done, len(locations), set(self._findings_by_project.get(analyzed.project.root, {})))
         self._collect()
         return before | set(self.findings)
 

@@ -88,20 +88,27 @@ class DrizzleLanguageServer(LanguageServer):
         assert self.session is not None
         return self.session.text_of(path)
 
-    async def analyze(self, changed: set[str] | None) -> None:
-        """Run one analysis (all projects when ``changed`` is None) off the event loop, then publish."""
+    async def analyze(self, changed: set[str] | None, progress: str | None = None) -> None:
+        """Run one analysis (all projects when ``changed`` is None) off the event loop, then publish. With
+        ``progress`` (a work-done token), a full analysis reports each project done and publishes its results
+        at once."""
         async with self.analysis_lock:
-            await self._analyze_locked(changed)
+            await self._analyze_locked(changed, progress)
 
-    async def _analyze_locked(self, changed: set[str] | None) -> None:
+    async def _analyze_locked(self, changed: set[str] | None, progress: str | None = None) -> None:
         assert self.session is not None
         session = self.session
         loop = asyncio.get_running_loop()
         versions = dict(self.versions)
 
+        def project_done(done: int, total: int, files: set[str]) -> None:  # runs on the analysis thread
+            loop.call_soon_threadsafe(self._project_done, progress, done, total, files, versions)
+
         def work() -> set[str]:
             with session.lock:
-                return session.reload_all() if changed is None else session.refresh(changed)
+                if changed is None:
+                    return session.reload_all(project_done if progress is not None else None)
+                return session.refresh(changed)
 
         try:
             touched = await loop.run_in_executor(None, work)
@@ -136,6 +143,19 @@ class DrizzleLanguageServer(LanguageServer):
                 return
             changed, self.pending = self.pending, set()
             await self._analyze_locked(changed)
+
+    def _project_done(self, progress: str | None, done: int, total: int, files: set[str],
+                      versions: dict[str, int]) -> None:
+        """One project of a full analysis is checked: its files' results are shown now, not after the last one."""
+        assert self.session is not None
+        if progress:
+            try:
+                self.work_done_progress.report(progress, types.WorkDoneProgressReport(
+                    message=f"{done}/{total} projects checked", percentage=done * 100 // max(total, 1)))
+            except Exception:  # noqa: BLE001 - progress is a courtesy
+                pass
+        if not self.pull_mode:
+            self.publish(files, versions)
 
     def publish(self, touched: set[str], versions: dict[str, int], ids: dict[str, str] | None = None) -> None:
         """Push the findings of ``touched`` (and clear files that no longer have any); ``ids`` are their
@@ -232,7 +252,7 @@ async def on_initialized(ls: DrizzleLanguageServer, params: types.InitializedPar
     token = "drizzle-lsp/initial-index"
     progress = _begin_progress(ls, token, "drizzle-lsp: reading the Drizzle projects")
     try:
-        await ls.analyze(None)
+        await ls.analyze(None, token if progress else "")
     finally:
         ls.ready.set()
         if progress:
