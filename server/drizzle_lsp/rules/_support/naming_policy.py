@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from drizzle_lsp.model import Column
 from drizzle_lsp.rules.selection import settings_value
@@ -97,6 +98,7 @@ def last_word(name: str) -> str:
     return words[-1].lower() if words else ""
 
 
+@lru_cache(maxsize=8192)  # asked for every table name on every analysis
 def number_of(name: str) -> str | None:
     """``plural``, ``singular``, or None when the table name's last word does not tell (``data``, ``media``)."""
     word = last_word(name)
@@ -167,6 +169,7 @@ def number_verdicts(policy: NamingPolicy, names: Iterable[str], exempt: set[str]
 
 # --- Better Auth ------------------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=8192)  # asked for every table name on every analysis
 def better_auth_model(name: str) -> str | None:
     """The Better Auth model a table name stands for (``sessions`` with ``usePlural`` -> ``session``), or None."""
     snake = to_snake_case(name)

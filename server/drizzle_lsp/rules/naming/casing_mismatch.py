@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from drizzle_lsp.model import Column, DatabaseSchema, Table
 from drizzle_lsp.rules._support.runtime_casing import RuntimeCall, drizzle_calls
 from drizzle_lsp.rules._support.ts_builders import builder_call
 from drizzle_lsp.rules._support.naming_policy import SNAKE, NamingPolicy, config_casing, has_explicit_name
 from drizzle_lsp.rules._support.ts_tables import append_to_list, insert_column_name, quote_of, remove_entry_in, string_literal
-from drizzle_lsp.rules._support.type_policy import ts_column
+from drizzle_lsp.rules._support.spread_columns import TableCache, inserted_name_quotes, spreads, ts_column
 from drizzle_lsp.rules.framework import Fix, ProjectContext, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules.memo import Same
 from drizzle_lsp.schema_ts.columns import apply_casing, to_snake_case
 
 
@@ -76,9 +77,16 @@ class CasingMismatch(Rule):
     severity = "warning"
     has_fix = True
     target = "schema+project"
-    # Columns shared by spreads, and the hand-mapped names counted over every table (the fix names columns of other
-    # tables); its project side runs on every analysis anyway.
-    reads = "schema"
+    # The TypeScript side reads its table plus what memo_key holds: the tables sharing each spread column, and the
+    # hand-mapped names counted over every table (its finding and fix name the columns of other tables), and the quote
+    # the fix adding a name writes in each file. The project side (drizzle() calls in the sources) runs on every
+    # analysis anyway.
+    reads = "project"
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        schema = ctx.project.project.schema
+        return spreads(schema).key, _hand_mapping_key(ctx, schema), inserted_name_quotes(ctx)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         shared = ts_column(ctx)
@@ -172,12 +180,37 @@ def _columns(schema: DatabaseSchema) -> list[tuple[Table, Column]]:
 
 
 _Pairs = list[tuple[Table, Column]]
+
+
+def _categorised(table: Table) -> tuple[tuple[Column, bool | None, bool], ...]:
+    """The table's columns with a camelCase key given their snake_case name by hand (True) or named after the key
+    (False), and those without a range (None, whose marker in ``_columns`` is their table's and their own name), each
+    with whether it lies inside the table's own call (invariant under the extractor's moves, see spread_columns)."""
+    found = []
+    for column in table.columns.values():
+        key = column.key
+        inside = (column.range is not None and table.range is not None and column.range.path == table.range.path
+                  and table.range.start <= column.range.start and column.range.end <= table.range.end)
+        if key and to_snake_case(key) != key:
+            if has_explicit_name(column) and column.name == to_snake_case(key):
+                found.append((column, True, inside))
+                continue
+            if not has_explicit_name(column) and column.name == key:
+                found.append((column, False, inside))
+                continue
+        if column.range is None:
+            found.append((column, None, inside))
+    return tuple(found)
+
+
+_per_table = TableCache(_categorised)
 # Computed once per schema, not once per column.
 _hand_mapped_cache: dict[int, tuple[DatabaseSchema, tuple[_Pairs, _Pairs]]] = {}
 
 
 def _hand_mapped(schema: DatabaseSchema) -> tuple[_Pairs, _Pairs]:
-    """Columns with a camelCase key: (those given their snake_case name by hand, those named after the key)."""
+    """Columns with a camelCase key: (those given their snake_case name by hand, those named after the key), every
+    column once as in ``_columns``."""
     cached = _hand_mapped_cache.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
@@ -186,15 +219,33 @@ def _hand_mapped(schema: DatabaseSchema) -> tuple[_Pairs, _Pairs]:
     mapped: _Pairs = []
     kept: _Pairs = []
     _hand_mapped_cache[id(schema)] = (schema, (mapped, kept))
-    for table, column in _columns(schema):
-        key = column.key
-        if not key or to_snake_case(key) == key:
-            continue
-        if has_explicit_name(column) and column.name == to_snake_case(key):
-            mapped.append((table, column))
-        elif not has_explicit_name(column) and column.name == key:
-            kept.append((table, column))
+    hosted = spreads(schema).hosted
+    seen: set[object] = set()
+    for table in schema.tables.values():
+        for column, by_hand, inside in _per_table.get(table):
+            # ``_columns`` counts a definition once: only these columns can be kept or mapped, or hide one of them
+            # (the same range is the same definition, so the same category). A column inside its table's own call
+            # has a range no other column has, unless a spread's range lies there too (``hosted``).
+            if not inside or (hosted and column.range in hosted):
+                marker = column.range if column.range is not None else (table.name, column.name)
+                if marker in seen:
+                    continue
+                seen.add(marker)
+            if by_hand is not None:
+                (mapped if by_hand else kept).append((table, column))
+    _per_table.prune(schema)
     return mapped, kept
+
+
+def _hand_mapping_key(ctx: ProjectContext, schema: DatabaseSchema) -> Hashable:
+    """What ``_hand_mapping`` reports, for memo_key: nothing without a finding; else the count of hand-mapped names
+    and the columns named after their keys, with the very tables holding them (the fix edits their builder calls)."""
+    if config_casing(ctx.project) is not None or NamingPolicy.of(ctx.settings, ctx.project).convention != SNAKE:
+        return None
+    mapped, kept = _hand_mapped(schema)
+    if not kept or len(mapped) <= len(kept):
+        return None
+    return len(mapped), tuple((Same(table), column.name) for table, column in kept)
 
 
 def _differently_named(schema: DatabaseSchema, kit: str | None, runtime: str | None) -> tuple[Table, Column] | None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 
 from drizzle_lsp.model import Column, SourceRange, Table
@@ -11,8 +11,8 @@ from drizzle_lsp.rules._support.naming_policy import (
 from drizzle_lsp.rules._support.schema_sides import sql_side
 from drizzle_lsp.rules._support.ts_builders import schema_source
 from drizzle_lsp.rules._support.ts_tables import insert_column_name, node_spanning, string_literal
-from drizzle_lsp.rules._support.type_policy import ts_column
-from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules._support.spread_columns import inserted_name_quotes, spreads, ts_column
+from drizzle_lsp.rules.framework import Fix, MigrationContext, ProjectContext, Rule, SchemaContext, TextEdit, Violation
 
 # The name shapes drizzle-kit generates when none is given: they follow from table and column names, which are
 # checked themselves, so flagging them would report one mistake several times.
@@ -86,9 +86,16 @@ class NamingConvention(Rule):
     severity = "info"
     has_fix = True
     target = "schema+migration"
-    # Plural/singular counted over the schema's and the final replay's tables, Better Auth tables from package.json;
-    # the SQL side reads sql_side (final state, TypeScript schema, snapshot).
+    # The TypeScript side reads its table plus what memo_key holds: the plural/singular verdicts (counted over the
+    # schema's and the final replay's tables), Better Auth's tables (from the table names and package.json) and the
+    # tables sharing each spread column, and the quote the fix adding a name writes in each file. The SQL side reads
+    # sql_side (final state, TypeScript schema, snapshot).
     reads = "project"
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        facts = _project_names(ctx.project, NamingPolicy.of(ctx.settings, ctx.project))
+        return facts.key, spreads(ctx.project.project.schema).key, inserted_name_quotes(ctx)
 
     # --- TypeScript -------------------------------------------------------------------------------------------------
 
@@ -244,11 +251,16 @@ def _written(text: str, rng: SourceRange | None, name: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class _ProjectNames:
     verdicts: dict[str, NumberVerdict]  # plural/singular findings by table name
-    better_auth: set[str]  # tables Better Auth owns
+    better_auth: frozenset[str]  # tables Better Auth owns
+    key: Hashable  # both, compared between analyses (memo_key)
 
 
 # Computed once per project run, not once per table: the plural/singular count is over every table.
 _project_cache: dict[tuple[int, NamingPolicy], tuple[object, _ProjectNames]] = {}
+# The facts for a set of table names, Better Auth's tables among them and a policy: typing in one table leaves the
+# names (and so the facts) of the others as they were, and a one-character edit of a name goes back and forth.
+_facts_cache: dict[tuple[NamingPolicy, frozenset[str], frozenset[str]], _ProjectNames] = {}
+_replay_names: list[tuple[object, frozenset[str]]] = []  # the last replay's final state and its table names
 
 
 def _project_names(analyzed: object, policy: NamingPolicy) -> _ProjectNames:
@@ -258,16 +270,31 @@ def _project_names(analyzed: object, policy: NamingPolicy) -> _ProjectNames:
     if cached is not None and cached[0] is analyzed:
         return cached[1]
     project = getattr(analyzed, "project", None)
-    names = {t.name for t in project.schema.tables.values()} if project is not None else set()
+    names = frozenset(t.name for t in project.schema.tables.values()) if project is not None else frozenset()
     replay = getattr(analyzed, "replay", None)
     if replay is not None and getattr(replay, "after", None):
-        names |= {t.name for t in replay.final.tables.values()}
-    auth = better_auth_tables(names, getattr(project, "root", None))
-    facts = _ProjectNames(number_verdicts(policy, sorted(names), auth), auth)
+        names |= _final_names(replay.final)
+    auth = frozenset(better_auth_tables(names, getattr(project, "root", None)))  # reads package.json
+    facts = _facts_cache.get((policy, names, auth))
+    if facts is None:
+        verdicts = number_verdicts(policy, sorted(names), set(auth))
+        facts = _ProjectNames(verdicts, auth, (frozenset(verdicts.items()), auth))
+        if len(_facts_cache) > 16:
+            _facts_cache.clear()
+        _facts_cache[(policy, names, auth)] = facts
     if len(_project_cache) > 16:
         _project_cache.clear()
     _project_cache[key] = (analyzed, facts)
     return facts
+
+
+def _final_names(final: object) -> frozenset[str]:
+    """The table names of the replay's final state (the very same object while no migration changed)."""
+    if _replay_names and _replay_names[0][0] is final:
+        return _replay_names[0][1]
+    names = frozenset(t.name for t in final.tables.values())  # type: ignore[attr-defined]
+    _replay_names[:] = [(final, names)]
+    return names
 
 
 def _literal_fix(ctx: SchemaContext, rng: SourceRange | None, old: str, new: str) -> Fix | None:

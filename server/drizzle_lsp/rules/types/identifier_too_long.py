@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from drizzle_lsp.model import DatabaseSchema, Operation, OpKind, Table
+from drizzle_lsp.model import Column, DatabaseSchema, Operation, OpKind, Table
 from drizzle_lsp.model.source import SourceRange
 from drizzle_lsp.rules._support.ts_builders import schema_source
-from drizzle_lsp.rules._support.type_policy import sharing_tables
-from drizzle_lsp.rules.framework import MigrationContext, Rule, SchemaContext, Violation
+from drizzle_lsp.rules._support.spread_columns import TableCache, spreads
+from drizzle_lsp.rules.framework import MigrationContext, ProjectContext, Rule, SchemaContext, Violation
 
 PG_LIMIT = 63  # NAMEDATALEN - 1, in bytes
 MYSQL_LIMIT = 64  # characters
@@ -135,28 +135,29 @@ class IdentifierTooLong(Rule):
     severity = "warning"
     dialects = ("postgresql", "mysql")
     target = "schema+migration"
-    # Collisions with every name of the schema; the SQL side asks the TypeScript schema whether it declares a name and
-    # the final replayed state whether the name survives.
+    # The TypeScript side reads its table plus what memo_key holds: the names of the schema a too-long name can
+    # collide with, the keys of the tables and columns its `.references()` point at (the help writes them), and the
+    # tables sharing each spread column (the first one names it). The SQL side asks the TypeScript schema whether it
+    # declares a name and the final replayed state whether the name survives.
     reads = "project"
+    reads_on = {"schema": "unit"}
 
-    def __init__(self) -> None:
-        self._schema_names: tuple[int, list[Named]] | None = None
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        schema = ctx.project.project.schema
+        facts = _schema_facts(schema)
+        return spreads(schema).key, facts.key
 
     # --- the TypeScript schema ---------------------------------------------------------------------------------------
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
-        everything = self._all_names(ctx.schema, ctx.dialect)
+        everything: list[Named] | None = None
         for named in _ts_names(ctx.schema, ctx.table, ctx.dialect):
             if too_long(named.name, ctx.dialect):
                 if named.from_references:
                     named.range = _references_call(ctx, named.range)
+                if everything is None:
+                    everything = _schema_facts(ctx.schema).long_names if ctx.dialect == "postgresql" else []
                 yield self._violation(named, ctx.dialect, everything)
-
-    def _all_names(self, schema: DatabaseSchema, dialect: str) -> list[Named]:
-        if self._schema_names is None or self._schema_names[0] != id(schema):
-            names = [n for table in schema.tables.values() for n in _ts_names(schema, table, dialect)]
-            self._schema_names = (id(schema), names)
-        return self._schema_names[1]
 
     def _violation(self, named: Named, dialect: str, others: Iterable[Named], in_sql: bool = False) -> Violation:
         if dialect == "mysql":
@@ -219,33 +220,108 @@ def _collision(named: Named, others: Iterable[Named]) -> Named | None:
 # --- names in the TypeScript schema ----------------------------------------------------------------------------------
 
 def _ts_names(schema: DatabaseSchema, table: Table, dialect: str) -> Iterator[Named]:
+    """Every name ``table`` gives an object; a spread column's only in the first table sharing it (which reports it)."""
+    share = spreads(schema)
+    for named, column in _names_of(table, dialect, schema):
+        if column is None or share.sharing(table, column):
+            yield named
+
+
+def _names_of(table: Table, dialect: str, schema: DatabaseSchema | None) -> Iterator[tuple[Named, Column | None]]:
+    """Every name ``table`` gives an object, with the column a column's name belongs to. ``schema`` is read only for
+    the help of a `.references()` foreign key (its target's keys): without it, that help is left empty."""
     relations, constraints = _relations(table.schema), _constraints(table)
-    yield Named("table", table.name, table.name_range, (relations,))
+    yield Named("table", table.name, table.name_range, (relations,)), None
     for column in table.columns.values():
-        if sharing_tables(schema, table, column):
-            yield Named("column", column.name, column.name_range or column.range, (_columns(table),))
+        yield Named("column", column.name, column.name_range or column.range, (_columns(table),)), column
         if column.identity is not None and column.identity.name:
             short = shorter_name(column.identity.name, dialect, table.name)
             yield Named("identity sequence", column.identity.name, column.range, (_relations(table.schema),),
-                        help=f"Name the sequence: `.generatedAlwaysAsIdentity({{ name: \"{short}\" }})`.")
+                        help=f"Name the sequence: `.generatedAlwaysAsIdentity({{ name: \"{short}\" }})`."), None
     for index in table.indexes.values():
         short = shorter_name(index.name, dialect, table.name)
         yield Named("index", index.name, index.range, (relations,),
-                    help=f"Give the index an explicit shorter name: `index(\"{short}\")`.")
+                    help=f"Give the index an explicit shorter name: `index(\"{short}\")`."), None
     for fk in table.foreign_keys.values():
         from_references = any(_inside(fk.range, c.range) for c in table.columns.values())
         yield Named("foreign key", fk.name, fk.range, (constraints,), from_references=from_references,
-                    help=_fk_help(schema, table, fk, dialect, from_references))
+                    help=_fk_help(schema, table, fk, dialect, from_references) if schema is not None else ""), None
     for unique in table.unique_constraints.values():
         short = shorter_name(unique.name, dialect, table.name)
         yield Named("unique constraint", unique.name, unique.range, (constraints, relations),
-                    help=f"Name it explicitly: `.unique(\"{short}\")` or `unique(\"{short}\").on(…)`.")
+                    help=f"Name it explicitly: `.unique(\"{short}\")` or `unique(\"{short}\").on(…)`."), None
     for pk in table.primary_keys.values():
         short = shorter_name(pk.name, dialect, table.name)
         yield Named("primary key", pk.name, pk.range, (constraints, relations),
-                    help=f"Name it explicitly: `primaryKey({{ name: \"{short}\", columns: […] }})`.")
+                    help=f"Name it explicitly: `primaryKey({{ name: \"{short}\", columns: […] }})`."), None
     for check in table.checks.values():
-        yield Named("check constraint", check.name, check.range, (constraints,))
+        yield Named("check constraint", check.name, check.range, (constraints,)), None
+
+
+# --- what a table's findings read beyond the table -------------------------------------------------------------------
+
+# A too-long name is cut to its first 63 bytes, never splitting a character, so to at least 60: only a name of 60
+# bytes or more can be cut to the same.
+_COLLIDING_BYTES = PG_LIMIT - 3
+
+
+@dataclass(frozen=True, slots=True)
+class _TableFacts:
+    """What one Table object contributes to the schema's facts (kept while the extractor hands out that object)."""
+
+    long_names: tuple[tuple[Named, Column | None], ...]  # names of 60 bytes or more, with their column
+    fk_targets: tuple[tuple[str, str | None, tuple[str, ...]], ...]  # targets of too-long `.references()` keys
+
+
+def _table_facts(table: Table) -> _TableFacts:
+    long_names, targets = [], []
+    for named, column in _names_of(table, "postgresql", None):
+        if len(named.name.encode("utf-8")) >= _COLLIDING_BYTES:
+            long_names.append((named, column))  # its range is only asked whether it is None (_violation)
+    for fk in table.foreign_keys.values():
+        # Over 63 bytes: every name too long on MySQL (over 64 characters) is too.
+        if too_long(fk.name, "postgresql") and any(_inside(fk.range, c.range) for c in table.columns.values()):
+            targets.append((fk.table_to, fk.schema_to, tuple(fk.columns_to)))
+    return _TableFacts(tuple(long_names), tuple(targets))
+
+
+_per_table = TableCache(_table_facts)
+
+
+@dataclass(frozen=True, slots=True)
+class _SchemaFacts:
+    long_names: list[Named]  # every name of the schema a too-long name can be cut to, in the schema's order
+    key: Hashable  # what a table's findings read of them and of the `.references()` targets (memo_key)
+
+
+_by_schema: dict[int, tuple[DatabaseSchema, _SchemaFacts]] = {}
+
+
+def _schema_facts(schema: DatabaseSchema) -> _SchemaFacts:
+    """Computed once per schema (once per analysis) from what each table contributes: the names a too-long name
+    can collide with (``_collision`` never looks at shorter ones), and the keys the help of a too-long
+    `.references()` foreign key writes for its target (``_fk_help``)."""
+    cached = _by_schema.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    share = spreads(schema)
+    long_names: list[Named] = []
+    targets: list[tuple] = []
+    for table in schema.tables.values():
+        facts = _per_table.get(table)
+        long_names.extend(n for n, column in facts.long_names if column is None or share.sharing(table, column))
+        for table_to, schema_to, columns_to in facts.fk_targets:
+            target = schema.table(table_to, schema_to)
+            targets.append((table_to, schema_to, target.key if target is not None else None,
+                            tuple(target.columns[c].key if target is not None and c in target.columns else None
+                                  for c in columns_to)))
+    _per_table.prune(schema)
+    key = (tuple((n.kind, n.name, n.namespaces, n.range is None) for n in long_names), tuple(targets))
+    found = _SchemaFacts(long_names, key)
+    if len(_by_schema) > 8:
+        _by_schema.clear()
+    _by_schema[id(schema)] = (schema, found)
+    return found
 
 
 def _inside(inner: SourceRange | None, outer: SourceRange | None) -> bool:
