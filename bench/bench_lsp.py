@@ -16,7 +16,9 @@ Scenarios (targets from issue 4):
       textDocument/diagnostic, timed to the response. drizzle-lsp is measured the same way for comparison.
 (a) and (b) run twice: with the server's default debounce (40 ms) and with `{"drizzleLsp": {"debounceMs": 0}}` in
 initializationOptions. A change that finds the server idle is analysed at once, so the two series only differ when
-changes arrive while an analysis runs (never here: each edit waits for its answer).
+changes arrive while an analysis runs (never here: each edit waits for its answer). Each edit replaces one character
+(the same length: nothing after it moves); a third series types instead (each edit inserts a character, so every
+later offset in the file moves), which is what a user does.
 Then, in this process, where one keystroke's time goes for (a) and (b): Session.refresh split into reading/replay,
 rules and the split offer, and the diagnostics JSON of the edited file.
 """
@@ -72,6 +74,14 @@ def position(text: str, offset: int) -> dict:
     return {"line": line, "character": len(text[start:offset].encode("utf-16-le")) // 2}
 
 
+def typed_char(text: str, offset: int, char: str) -> tuple[str, dict, dict]:
+    """The new text, an incremental change and a full-text change inserting ``char`` at ``offset`` (typing: every
+    later offset moves)."""
+    new = text[:offset] + char + text[offset:]
+    incremental = {"range": {"start": position(text, offset), "end": position(text, offset)}, "text": char}
+    return new, incremental, {"text": new}
+
+
 def one_char_edit(text: str, offset: int, char: str) -> tuple[str, dict, dict]:
     """The new text, an incremental change and a full-text change replacing the character at ``offset``."""
     new = text[:offset] + char + text[offset + 1:]
@@ -119,7 +129,7 @@ def _published_for(uri: str, version: int | None = None):
 
 
 def push_edits(root: Path, doc: Path, offset: int, edits: int, debounce: int | None, tmp: Path,
-               label: str, timeout: float, budget: float) -> EditResult:
+               label: str, timeout: float, budget: float, typing: bool = False) -> EditResult:
     text = doc.read_text()
     uri = doc.resolve().as_uri()
     options = _options(debounce)
@@ -135,7 +145,10 @@ def push_edits(root: Path, doc: Path, offset: int, edits: int, debounce: int | N
             if len(latencies) >= MIN_EDITS and time.perf_counter() - series_started > budget:
                 break
             version = i + 2
-            text, change, _ = one_char_edit(text, offset, "xy"[i % 2])
+            if typing:  # a name growing one character at a time
+                text, change, _ = typed_char(text, offset + i, "xy"[i % 2])
+            else:
+                text, change, _ = one_char_edit(text, offset, "xy"[i % 2])
             sent = client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
                                                            "contentChanges": [change]})
             try:
@@ -148,7 +161,8 @@ def push_edits(root: Path, doc: Path, offset: int, edits: int, debounce: int | N
         rss = vm_status(client.pid)["VmRSS"] / 1024
     finally:
         client.shutdown()
-    mode = "push, debounce " + ("40 ms (default)" if debounce is None else f"{debounce} ms")
+    mode = "push, debounce " + ("40 ms (default)" if debounce is None else f"{debounce} ms") + (
+        ", typing (each edit inserts a character)" if typing else "")
     return EditResult(label, mode, latencies, misses, rss)
 
 
@@ -255,8 +269,6 @@ def memory_on_300(tmp: Path, timeout: float) -> dict:
 
 def breakdown(root: Path, doc: Path, offset: int, edits: int) -> dict[str, float]:
     """Median ms per phase of one keystroke, measured in this process on the scenario's project."""
-    import json
-
     from drizzle_lsp.analysis import session as session_module
     from drizzle_lsp.lsp import diagnostics
     from drizzle_lsp.rules import engine
@@ -287,6 +299,7 @@ def breakdown(root: Path, doc: Path, offset: int, edits: int) -> dict[str, float
     try:
         session = session_module.Session([str(root)])
         session.reload_all()
+        encoder = diagnostics.DiagnosticsEncoder()
         text = doc.read_text()
         for i in range(WARMUP_EDITS + edits):
             text, _, _ = one_char_edit(text, offset, "xy"[i % 2])
@@ -295,9 +308,9 @@ def breakdown(root: Path, doc: Path, offset: int, edits: int) -> dict[str, float
             started = time.perf_counter()
             session.refresh({str(doc)})
             current["Session.refresh, total"] = time.perf_counter() - started
+            current["units reused (count, not ms)"] = sum(m.reused for m in session.cache.rule_memos.values()) / 1000
             started = time.perf_counter()
-            items = diagnostics.to_json(session.findings.get(str(doc), []), text, "utf-16", i, Editor())
-            json.dumps(items)
+            encoder.encode(str(doc), session.findings.get(str(doc), []), text, "utf-16", i, Editor())
             current["diagnostics JSON of the edited file"] = time.perf_counter() - started
             if i >= WARMUP_EDITS:
                 for name, seconds in current.items():
@@ -310,21 +323,22 @@ def breakdown(root: Path, doc: Path, offset: int, edits: int) -> dict[str, float
 def breakdown_section(parts: list[tuple[str, dict[str, float]]]) -> str:
     names = sorted({name for _, found in parts for name in found}, key=lambda n: (n != "Session.refresh, total", n))
     rows = [[name] + [f"{found.get(name, 0):.1f}" for _, found in parts] for name in names]
-    why = []
+    shares = []
     for label, found in parts:
         total = found.get("Session.refresh, total", 0) or 1
         rules, split = found.get("rules", 0), found.get("split offer (part of rules)", 0)
         reading = found.get("reading the project, parsing the edited file, replay", 0)
-        why.append(f"- {label}: the rules are {rules / total:.0%} of the refresh (the split offer alone "
-                   f"{split / total:.0%}), reading and replay {reading / total:.0%}; building and encoding the "
-                   f"diagnostics JSON adds {found.get('diagnostics JSON of the edited file', 0):.0f} ms.")
+        shares.append(f"- {label}: the rules are {rules / total:.0%} of the refresh (the split offer alone "
+                      f"{split / total:.0%}), reading and replay {reading / total:.0%}; encoding the diagnostics "
+                      f"adds {found.get('diagnostics JSON of the edited file', 0):.0f} ms.")
     return ("## Where one keystroke's time goes (in process)\n\n"
             "Median ms over the same edits, calling `Session.refresh` directly (no protocol, no debounce): the "
-            "rules include the split offer; the diagnostics JSON is what the server sends for the edited file.\n\n"
-            + md_table(["phase"] + [label for label, _ in parts], rows) + "\n\n"
-            "Why the latency targets are missed: every keystroke runs every rule over the whole project again (only "
-            "parsing and the replay are incremental), and the rules alone exceed the targets:\n\n"
-            + "\n".join(why) + "\n\nbench/README.md, \"Hot spots\", says what would close the gap.\n")
+            "rules include the split offer and the reuse of the findings of unchanged tables and migrations "
+            "(rules/memo.py); the diagnostics JSON is what the server writes for the edited file (its encoder "
+            "keeps unchanged items encoded); \"units reused\" counts (rule, table or migration) pairs whose "
+            "findings were reused instead of computed.\n\n"
+            + md_table(["phase"] + [label for label, _ in parts], rows) + "\n\n" + "\n".join(shares)
+            + "\n\nbench/README.md, \"Hot spots\", says where the rest goes.\n")
 
 
 # --- report -------------------------------------------------------------------------------------------------------
@@ -357,6 +371,10 @@ def main() -> None:
                                args.timeout, args.budget)
                 rows.append(r.row(50) + [f"{r.rss_mb:.0f}" if r.rss_mb else ""])
                 print(rows[-1], flush=True)
+            r = push_edits(tmp / "schema", doc, offset, args.edits, None, tmp, f"(a) schema.ts, {lines} lines",
+                           args.timeout, args.budget, typing=True)
+            rows.append(r.row(50) + [f"{r.rss_mb:.0f}" if r.rss_mb else ""])
+            print(rows[-1], flush=True)
             parts.append((f"(a) schema.ts, {lines} lines", breakdown(tmp / "schema", doc, offset, min(args.edits, 20))))
         if "b" in only or "e" in only:
             mig_root = tmp / "migration"
@@ -367,6 +385,10 @@ def main() -> None:
                     r = push_edits(mig_root, doc, offset, args.edits, debounce, tmp, label, args.timeout, args.budget)
                     rows.append(r.row(15) + [f"{r.rss_mb:.0f}" if r.rss_mb else ""])
                     print(rows[-1], flush=True)
+                r = push_edits(mig_root, doc, offset, args.edits, None, tmp, label, args.timeout, args.budget,
+                               typing=True)
+                rows.append(r.row(15) + [f"{r.rss_mb:.0f}" if r.rss_mb else ""])
+                print(rows[-1], flush=True)
                 parts.append((label, breakdown(mig_root, doc, offset, min(args.edits, 20))))
             if "e" in only:
                 r = pull_edits(SERVER, mig_root, doc, offset, args.edits, tmp, "(e) migration, 200 statements",
