@@ -9,7 +9,9 @@ part.
 The result is memoised per analysed project object, and reused for a new project object (the language server
 re-creates projects on every edit) only when every input it read is unchanged: the texts of the ``package.json``
 files and of the files holding the call (through the editor's buffers when a reader is given), the installed
-version, the dialect and the schema's table keys.
+version, the dialect and the two facts of the schema detection reads (core tables present, plural export keys). The
+very same ``AuthSetup`` object is then handed out again, which the auth rules' ``memo_key`` compares by identity:
+typing in the schema that changes neither fact keeps every table's auth findings reusable.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def setup_for(project: Any, file_text: Reader | None = None) -> AuthSetup | None
         return entry.setup
     read = _reader(file_text)
     inputs = _collect(model, read)
-    signature = (model.config.sql_dialect, inputs.key(), _schema_signature(model.schema))
+    signature = (model.config.sql_dialect, inputs.key(), _schema_facts(model.schema))
     if entry is not None and entry.signature == signature:
         entry.owner = project
         return entry.setup
@@ -152,9 +154,10 @@ def _collect(model: Any, read: Reader) -> _Inputs:
     return _Inputs(root, packages, declared, own, installed, calls, outside)
 
 
-def _schema_signature(schema: Any) -> tuple:
-    return tuple(sorted((t.key or t.name, tuple(c.key or c.name for c in t.columns.values()))
-                        for t in schema.tables.values()))
+def _schema_facts(schema: Any) -> tuple[bool, bool]:
+    """All that ``_collect`` and ``_build`` read of the schema: whether it holds Better Auth's core tables, and
+    whether its exports are plural."""
+    return _core_tables_present(schema), _plural_keys(schema)
 
 
 # --- the setup -------------------------------------------------------------------------------------------------------

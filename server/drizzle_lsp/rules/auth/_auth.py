@@ -5,12 +5,18 @@ column serves which field, and the column's builder chain as written (for facts 
 The Drizzle adapter finds a model by the key of the schema object it is given and a field by its JS property key;
 SQL names never matter to it. So matching here is by export key and column key only, after ``usePlural``,
 ``modelName``, ``fields`` and an explicit ``drizzleAdapter(db, { schema: { user: users } })`` are applied.
+
+What a table's findings depend on beyond the table itself (the language server reuses them between keystrokes,
+``rules/memo.py``): the setup, which table serves which model, and for some rules a few facts of the tables serving
+other models. ``auth_memo_key`` summarises exactly that, once per analysis; in a project without Better Auth it is
+None, and the rules' hooks learn that from one lookup per analysis.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import tree_sitter
@@ -18,6 +24,7 @@ import tree_sitter
 from drizzle_lsp.better_auth import AuthField, AuthSetup, AuthTable, setup_for
 from drizzle_lsp.better_auth.reader import SPREAD
 from drizzle_lsp.model import Column, DatabaseSchema, SourceRange, Table
+from drizzle_lsp.rules.memo import Same
 from drizzle_lsp.rules._support.ts_builders import SchemaSource, schema_source
 from drizzle_lsp.rules._support.ts_tables import node_spanning
 from drizzle_lsp.schema_ts.values import unwrap
@@ -36,6 +43,7 @@ class AuthMatch:
     by_key: dict[str, Table]  # key the adapter looks up -> table
     tables: dict[str, Table] = field(default_factory=dict)  # logical model -> table found for it
     models: dict[int, AuthTable] = field(default_factory=dict)  # id(table) -> the model it serves
+    _keys: dict[bool, tuple] = field(default_factory=dict)  # memo_key(parents) -> the key, computed once
 
     def model_of(self, table: Table) -> AuthTable | None:
         return self.models.get(id(table))
@@ -43,18 +51,62 @@ class AuthMatch:
     def table_of(self, model: str) -> Table | None:
         return self.tables.get(model)
 
+    def memo_key(self, parents: bool) -> tuple:
+        """What a table's findings read of the project beyond the table itself (see ``auth_memo_key``)."""
+        key = self._keys.get(parents)
+        if key is None:
+            served = tuple((model, _unit(table) + (_parent_facts(table) if parents else ()))
+                           for model, table in self.tables.items())
+            key = self._keys[parents] = (Same(self.setup), served)
+        return key
+
+
+def _unit(table: Table) -> tuple:
+    """The memo's name for a table's unit: which table serves a model, whatever its object."""
+    return (table.range.path if table.range is not None else None, table.qualified_name)
+
+
+def _parent_facts(table: Table) -> tuple:
+    """What a referencing table's findings read of the table serving the referenced model: its export key and SQL
+    name (messages, the foreign key's target), its id column's SQL name (``id_column``)."""
+    parent_id = id_column(table)
+    return (table.key, table.name, parent_id.name if parent_id is not None else None)
+
+
+def auth_memo_key(ctx: object, *, parents: bool = False) -> Hashable:
+    """The ``memo_key`` of the schema-side auth rules: None without Better Auth (every table's findings are empty);
+    else the setup (the very same object while the auth config, package.json files, installed version and the
+    schema facts detection reads are unchanged, ``better_auth.setup``) and which table (by file and name) serves
+    each model, which decides ``model_of`` for every table. ``parents``: plus the export key, SQL name and id
+    column of each table serving a model, for rules whose findings name the referenced table."""
+    match = auth_match(ctx)
+    return None if match is None else match.memo_key(parents)
+
 
 def auth_match(ctx: object) -> AuthMatch | None:
     """The project's Better Auth setup matched against its schema; None when the project does not use Better Auth
-    or no expected schema is available."""
+    or no expected schema is available. Decided once per analysed project and schema: every later call of the
+    analysis (one per table and column and rule) is one comparison."""
     project = getattr(ctx, "project", None)
     if project is None:
         return None
+    schema = getattr(ctx, "schema", None) or project.project.schema
+    last = _LAST
+    if last[0] is project and last[1] is schema:
+        return last[2]
+    match = _match(ctx, project, schema)
+    _LAST[:] = [project, schema, match]
+    return match
+
+
+_LAST: list = [None, None, None]  # the analysed project and schema of the latest auth_match, and its answer
+
+
+def _match(ctx: object, project: object, schema: DatabaseSchema) -> AuthMatch | None:
     setup = setup_for(project, getattr(ctx, "file_text", None) or _workspace_reader(ctx))
     if setup is None or not setup.tables:
         return None
-    schema = getattr(ctx, "schema", None) or project.project.schema
-    tables = schema.tables  # read on every call: callers that record a rule's reads must see the schema read
+    tables = schema.tables
     cached = _CACHE.get(id(setup))
     if cached is not None and cached.setup is setup and cached.schema is schema:
         return cached

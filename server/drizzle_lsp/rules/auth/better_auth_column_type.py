@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from drizzle_lsp.better_auth import AuthField, AuthSetup, AuthTable
 from drizzle_lsp.model import Column
 from drizzle_lsp.rules._support.ts_builders import builder_call, drop_option, rename_builder, set_option
 from drizzle_lsp.rules._support.ts_tables import remove_modifier
-from drizzle_lsp.rules.auth._auth import auth_match, column_chain
-from drizzle_lsp.rules.framework import Fix, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules.auth._auth import auth_match, auth_memo_key, column_chain
+from drizzle_lsp.rules.framework import Fix, ProjectContext, Rule, SchemaContext, TextEdit, Violation
 
 # Builders per provider and Better Auth type. Builders outside every family (custom types) are not judged.
 _FAMILIES = {
@@ -125,7 +125,12 @@ class BetterAuthColumnType(Rule):
     severity = "error"
     has_fix = True
     target = "schema"
-    reads = "project"  # the Better Auth setup (auth config, package.json) and the whole schema matched against it
+    # A table's findings read the table (its columns, their builder chains), the setup (provider, ids, fields, the
+    # referenced models' id kinds) and which model the table serves: the memo key holds the last two.
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return auth_memo_key(ctx)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         column = ctx.column

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from drizzle_lsp.better_auth import AuthField, AuthTable
 from drizzle_lsp.model import Column, ForeignKey, Table
 from drizzle_lsp.rules._support.table_keys import covering_key, table_keys
 from drizzle_lsp.rules._support.ts_builders import append_modifier, builder_call
 from drizzle_lsp.rules._support.ts_tables import add_extra_config_entry, member_access, quote_of, string_literal
-from drizzle_lsp.rules.auth._auth import AuthMatch, auth_match, column_chain, columns_by_key, id_column
+from drizzle_lsp.rules.auth._auth import AuthMatch, auth_match, auth_memo_key, column_chain, columns_by_key, id_column
 from drizzle_lsp.rules.auth._write import index_name
-from drizzle_lsp.rules.framework import Fix, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules.framework import Fix, ProjectContext, Rule, SchemaContext, TextEdit, Violation
 from drizzle_lsp.schema_ts.columns import to_camel_case
 
 
@@ -81,7 +81,13 @@ class BetterAuthConstraint(Rule):
     severity = "warning"
     has_fix = True
     target = "schema"
-    reads = "project"  # the Better Auth setup (auth config, package.json), and the referenced model's table
+    # A table's findings read the table, the setup, which model it serves, and of the table serving each referenced
+    # model its file, export key, SQL name and id column (the foreign key's target, the fix's reference): the
+    # memo key holds all but the table.
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return auth_memo_key(ctx, parents=True)
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         match = auth_match(ctx)

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from drizzle_lsp.better_auth import AuthField, AuthTable
 from drizzle_lsp.model import Table
 from drizzle_lsp.rules._support.ts_tables import add_extra_config_entry, append_to_list, line_indent, starts_line, \
     table_source
-from drizzle_lsp.rules.auth._auth import FIELD_NOT_FOUND, AuthMatch, auth_match, columns_by_key, near_column
+from drizzle_lsp.rules.auth._auth import FIELD_NOT_FOUND, AuthMatch, auth_match, auth_memo_key, columns_by_key, \
+    near_column
 from drizzle_lsp.rules.auth._write import Writer, index_name, merge_insertions
-from drizzle_lsp.rules.framework import Fix, Rule, SchemaContext, Violation
+from drizzle_lsp.rules.framework import Fix, ProjectContext, Rule, SchemaContext, Violation
 from drizzle_lsp.schema_ts.columns import to_camel_case
 
 
@@ -93,7 +94,12 @@ class BetterAuthMissingColumn(Rule):
     severity = "error"
     has_fix = True
     target = "schema"
-    reads = "project"  # the Better Auth setup (auth config, package.json), and referenced models' tables
+    # A table's findings read the table, the setup, which model it serves, and for the fix the file and export key
+    # of the tables serving referenced models: the memo key holds all but the table.
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return auth_memo_key(ctx, parents=True)
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         match = auth_match(ctx)

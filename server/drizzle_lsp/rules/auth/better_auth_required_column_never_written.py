@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from drizzle_lsp.model import Column
 from drizzle_lsp.rules._support.ts_tables import remove_modifier
-from drizzle_lsp.rules.auth._auth import auth_match, column_chain, written_by_drizzle
-from drizzle_lsp.rules.framework import Fix, Rule, SchemaContext, Violation
+from drizzle_lsp.rules.auth._auth import auth_match, auth_memo_key, column_chain, written_by_drizzle
+from drizzle_lsp.rules.framework import Fix, ProjectContext, Rule, SchemaContext, Violation
 
 # What the database answers when an insert leaves a NOT NULL column without a default empty.
 NOT_NULL_ERRORS = {
@@ -87,7 +87,12 @@ class BetterAuthRequiredColumnNeverWritten(Rule):
     severity = "error"
     has_fix = True
     target = "schema"
-    reads = "project"  # the Better Auth setup (auth config, package.json)
+    # A table's findings read the table, the setup (fields, additionalFields, plugins, provider) and which model
+    # the table serves: the memo key holds the last two.
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return auth_memo_key(ctx)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         column = ctx.column

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from drizzle_lsp.rules._support.ts_tables import remove_modifier
-from drizzle_lsp.rules.auth._auth import auth_match, column_chain, version_tuple, written_by_drizzle
+from drizzle_lsp.rules.auth._auth import auth_match, auth_memo_key, column_chain, version_tuple, written_by_drizzle
 from drizzle_lsp.rules.auth.better_auth_required_column_never_written import NOT_NULL_ERRORS
-from drizzle_lsp.rules.framework import Fix, Rule, SchemaContext, Violation
+from drizzle_lsp.rules.framework import Fix, ProjectContext, Rule, SchemaContext, Violation
 
 _ADDED, _REMOVED = (1, 7, 0), (1, 7, 3)
 
@@ -63,7 +63,12 @@ class BetterAuthStaleIssuer(Rule):
     severity = "error"
     has_fix = True
     target = "schema"
-    reads = "project"  # the Better Auth setup and its version (auth config, package.json)
+    # A table's findings read the table, the setup (its version, provider) and whether the table serves the
+    # account model: the memo key holds the last two.
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return auth_memo_key(ctx)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         column = ctx.column
