@@ -17,6 +17,7 @@ from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, Sour
 from drizzle_lsp.rules._support.identifiers import quoted, table_label
 from drizzle_lsp.rules._support.lock_rules import index_owner
 from drizzle_lsp.rules._support.statement_edits import uses_breakpoints
+from drizzle_lsp.rules._support.statement_facts import per_statements, position_of
 from drizzle_lsp.rules._support.transactions import StatementRef
 
 # Statement kinds whose lock matters only for what it makes wait; DML row locks are handled by the backfill rule.
@@ -83,19 +84,96 @@ def op_infos(project, ref_or_migration, statement: Statement | None = None) -> l
     replay = getattr(project, "replay", None)
     # Rules ask for the same statement's facts once per operation of every statement in its transaction window;
     # computing them once per replay keeps a 200-statement migration linear.
-    if _memo["replay"] is not replay or _memo["project"] is not project:
-        _memo.update(replay=replay, project=project, infos={})
-    cached = _memo["infos"].get(id(statement))
-    if cached is not None and cached[0] is statement:
-        return cached[1]
-    infos = _compute_op_infos(project, replay, migration, statement)
-    _memo["infos"][id(statement)] = (statement, infos)
-    return infos
+    memo = _generation(project, replay)
+    cached = memo.infos.get(id(statement))
+    if cached is not None and cached.statement is statement:
+        return cached.infos
+    known = _taken_over(memo, project, replay, migration, statement)
+    if known is None:
+        contexts = _contexts(replay, statement)
+        infos = _compute_op_infos(project, replay, migration, statement)
+        start = memo.start(project, migration) if contexts is not None else None
+        if start is None:
+            contexts = None  # facts read from the statements before it (not one of the project's migrations)
+        known = _Known(statement, infos, contexts, start, getattr(project, "postgres_version", 16))
+    memo.infos[id(statement)] = known
+    return known.infos
 
 
-# The last replay's facts, by statement. One entry: a new load (a new replay object) replaces it, and the strong
-# references it holds keep the ids it is keyed by valid.
-_memo: dict = {"replay": None, "project": None, "infos": {}}
+@dataclass(slots=True)
+class _Known:
+    """A statement's facts, with what they were derived from besides the statement itself."""
+
+    statement: Statement  # held, so that the id the facts are filed under stays unique
+    infos: list[OpInfo]
+    contexts: tuple | None  # the replay's context of each operation (None: the replay did not know them)
+    start: DatabaseSchema | None  # the replayed schema when the statement's migration starts
+    version: int
+
+
+class _Generation:
+    """What one analysis (one replay of one project) worked out, and what the analysis before it did."""
+
+    def __init__(self, project, replay, previous: dict[int, _Known]) -> None:
+        self.project, self.replay, self.previous = project, replay, previous
+        self.infos: dict[int, _Known] = {}
+        self.starts: dict[int, tuple[Migration, DatabaseSchema | None]] = {}
+        self.derived: dict = {}  # what rules derive from the facts of many statements (``analysis_memo``)
+
+    def start(self, project, migration: Migration) -> DatabaseSchema | None:
+        """``state_at_start`` of this generation's replay, once per migration."""
+        found = self.starts.get(id(migration))
+        if found is None or found[0] is not migration:
+            found = self.starts[id(migration)] = (migration, state_at_start(project, self.replay, migration))
+        return found[1]
+
+
+def _generation(project, replay) -> _Generation:
+    global _memo
+    memo = _memo
+    if memo.replay is not replay or memo.project is not project:
+        memo = _memo = _Generation(project, replay, memo.infos)
+    return memo
+
+
+def _contexts(replay, statement: Statement) -> tuple | None:
+    """The replay's context of each operation of ``statement``, or None when it lacks one."""
+    if replay is None or not hasattr(replay, "context") or not hasattr(replay, "after"):
+        return None
+    contexts = tuple(replay.context(op) for op in _operations(statement))
+    return None if any(c is None for c in contexts) else contexts
+
+
+def _taken_over(memo: _Generation, project, replay, migration: Migration, statement: Statement) -> _Known | None:
+    """The facts the previous analysis found for ``statement``, when they still hold: a replay that resumes after an
+    unchanged migration keeps its operations' contexts (the same objects, so the same schema before each one and the
+    same answer to "was the table new"), and the schema at the migration's start is the same object too. A keystroke
+    in the last migration then leaves the facts of the migrations before it as they were."""
+    known = memo.previous.get(id(statement))
+    if known is None or known.statement is not statement or known.contexts is None:
+        return None
+    if known.version != getattr(project, "postgres_version", 16):
+        return None
+    contexts = _contexts(replay, statement)
+    if contexts is None or len(contexts) != len(known.contexts) or any(
+            new is not old for new, old in zip(contexts, known.contexts)):
+        return None
+    if memo.start(project, migration) is not known.start:
+        return None
+    for info in known.infos:
+        info.migration = migration  # the newly loaded Migration of the same file (same text, same statements)
+    return known
+
+
+def analysis_memo(project) -> dict:
+    """A dict that lives as long as the facts ``op_infos`` gives for ``project``'s current replay: for what a rule
+    derives from them once per analysis (an index by table). Keys should hold what their ids name."""
+    return _generation(project, getattr(project, "replay", None)).derived
+
+
+# The last analysis's facts (one replay of one project), by statement, and the one's before it. A new load (a new
+# replay object) starts a new generation; the strong references held keep the ids it is keyed by valid.
+_memo = _Generation(None, None, {})
 
 
 def _compute_op_infos(project, replay, migration, statement: Statement) -> list[OpInfo]:
@@ -159,7 +237,7 @@ def table_existed_at_start(project, migration: Migration, statement: Statement, 
     """``table`` existed before ``migration`` started (so assume it is large and live)."""
     replay = getattr(project, "replay", None)
     if replay is not None and hasattr(replay, "after"):
-        state = state_at_start(project, replay, migration)
+        state = _generation(project, replay).start(project, migration)
         if state is not None:
             return state.table(table, schema) is not None
     return not _created_earlier_in(migration, statement, table, schema)
@@ -198,29 +276,10 @@ def where(migration: Migration, statement: Statement | SourceRange, relative_to:
 
 def op_label(op: Operation) -> str:
     """A short name for what the operation does, as it is written in SQL."""
-    column = f" {quoted(op.column)}" if op.column else ""
     kind = op.kind
-    labels = {
-        OpKind.ADD_COLUMN: f"ADD COLUMN{column}",
-        OpKind.DROP_COLUMN: f"DROP COLUMN{column}",
-        OpKind.ALTER_COLUMN_TYPE: f"ALTER COLUMN{column} SET DATA TYPE {op.new_type or ''}".rstrip(),
-        OpKind.SET_NOT_NULL: f"ALTER COLUMN{column} SET NOT NULL",
-        OpKind.DROP_NOT_NULL: f"ALTER COLUMN{column} DROP NOT NULL",
-        OpKind.SET_DEFAULT: f"ALTER COLUMN{column} SET DEFAULT",
-        OpKind.DROP_DEFAULT: f"ALTER COLUMN{column} DROP DEFAULT",
-        OpKind.RENAME_COLUMN: f"RENAME COLUMN{column}",
-        OpKind.RENAME_TABLE: "RENAME TO",
-        OpKind.CREATE_TABLE: f"CREATE TABLE {table_label(op.schema, op.table or '')}",
-        OpKind.DROP_TABLE: f"DROP TABLE {table_label(op.schema, op.table or '')}",
-        OpKind.TRUNCATE: f"TRUNCATE {table_label(op.schema, op.table or '')}",
-        OpKind.VALIDATE_CONSTRAINT: f"VALIDATE CONSTRAINT {quoted(op.constraint_name or '')}",
-        OpKind.DROP_CONSTRAINT: f"DROP CONSTRAINT {quoted(op.constraint_name or '')}",
-        OpKind.UPDATE: f"UPDATE {table_label(op.schema, op.table or '')}",
-        OpKind.DELETE: f"DELETE FROM {table_label(op.schema, op.table or '')}",
-        OpKind.INSERT: f"INSERT INTO {table_label(op.schema, op.table or '')}",
-    }
-    if kind in labels:
-        return labels[kind]
+    label = _LABELS.get(kind)
+    if label is not None:
+        return label(op)
     if kind is OpKind.ADD_CONSTRAINT:
         what = (op.constraint_type.value.replace("_", " ").upper() if op.constraint_type else "CONSTRAINT")
         name = f" {quoted(op.constraint_name)}" if op.constraint_name else ""
@@ -238,6 +297,36 @@ def op_label(op: Operation) -> str:
                 "cluster": "CLUSTER", "reindex": "REINDEX"}.get(op.rewrite or "", "rewrite")
     words = " ".join(op.raw.split())
     return words if len(words) <= 60 else words[:57] + "..."
+
+
+def _column(op: Operation) -> str:
+    return f" {quoted(op.column)}" if op.column else ""
+
+
+def _table(op: Operation) -> str:
+    return table_label(op.schema, op.table or "")
+
+
+# Only the asked kind's label is written: related-statement lists label hundreds of operations per check.
+_LABELS = {
+    OpKind.ADD_COLUMN: lambda op: f"ADD COLUMN{_column(op)}",
+    OpKind.DROP_COLUMN: lambda op: f"DROP COLUMN{_column(op)}",
+    OpKind.ALTER_COLUMN_TYPE: lambda op: f"ALTER COLUMN{_column(op)} SET DATA TYPE {op.new_type or ''}".rstrip(),
+    OpKind.SET_NOT_NULL: lambda op: f"ALTER COLUMN{_column(op)} SET NOT NULL",
+    OpKind.DROP_NOT_NULL: lambda op: f"ALTER COLUMN{_column(op)} DROP NOT NULL",
+    OpKind.SET_DEFAULT: lambda op: f"ALTER COLUMN{_column(op)} SET DEFAULT",
+    OpKind.DROP_DEFAULT: lambda op: f"ALTER COLUMN{_column(op)} DROP DEFAULT",
+    OpKind.RENAME_COLUMN: lambda op: f"RENAME COLUMN{_column(op)}",
+    OpKind.RENAME_TABLE: lambda op: "RENAME TO",
+    OpKind.CREATE_TABLE: lambda op: f"CREATE TABLE {_table(op)}",
+    OpKind.DROP_TABLE: lambda op: f"DROP TABLE {_table(op)}",
+    OpKind.TRUNCATE: lambda op: f"TRUNCATE {_table(op)}",
+    OpKind.VALIDATE_CONSTRAINT: lambda op: f"VALIDATE CONSTRAINT {quoted(op.constraint_name or '')}",
+    OpKind.DROP_CONSTRAINT: lambda op: f"DROP CONSTRAINT {quoted(op.constraint_name or '')}",
+    OpKind.UPDATE: lambda op: f"UPDATE {_table(op)}",
+    OpKind.DELETE: lambda op: f"DELETE FROM {_table(op)}",
+    OpKind.INSERT: lambda op: f"INSERT INTO {_table(op)}",
+}
 
 
 _COLLATE = re.compile(r"\s+COLLATE\s+.+$", re.IGNORECASE | re.DOTALL)
@@ -282,20 +371,28 @@ def setting_before(tmap, migration: Migration, statement: Statement, parameter: 
         return None
     own = tmap.ref(statement)
     found: Operation | None = None
-    for earlier in migration.statements:
-        if earlier is statement:
+    statements = migration.statements
+    stop = position_of(statements, statement)
+    for index, earlier, op in _settings_of(statements, parameter.lower()):
+        if index >= stop:
             break
-        for op in earlier.operations:
-            if op.kind is not OpKind.SET_PARAMETER or (op.parameter or "").lower() != parameter.lower():
-                continue
-            if op.local:
-                ref = tmap.ref(earlier)
-                if own is None or ref is None or not ref.in_block or ref.transaction != own.transaction:
-                    continue  # its transaction ended before ``statement`` runs
-            found = op
+        if op.local:
+            ref = tmap.ref(earlier)
+            if own is None or ref is None or not ref.in_block or ref.transaction != own.transaction:
+                continue  # its transaction ended before ``statement`` runs
+        found = op
     if found is None or (found.value or "").strip().strip("'").replace(" ", "").lower() in _DISABLED:
         return None
     return found
+
+
+def _settings_of(statements: list[Statement], parameter: str) -> list[tuple[int, Statement, Operation]]:
+    """Every ``SET`` of ``parameter`` (lower case) in a migration, in order, with its statement and position: asked
+    for each statement, walking the whole migration each time was quadratic."""
+    def compute() -> list[tuple[int, Statement, Operation]]:
+        return [(index, statement, op) for index, statement in enumerate(statements) for op in statement.operations
+                if op.kind is OpKind.SET_PARAMETER and (op.parameter or "").lower() == parameter]
+    return per_statements(statements, f"settings of {parameter}", compute)
 
 
 def comment_block_start(text: str, line_start: int) -> int:

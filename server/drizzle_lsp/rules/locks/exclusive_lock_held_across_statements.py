@@ -93,9 +93,9 @@ class ExclusiveLockHeldAcrossStatements(Rule):
 
         reported: dict[int, set[str]] = {}  # transaction -> held tables whose extension was already reported
         statements = [s for s in ctx.migration.statements if s.error is None]
+        refs = [tmap.ref(s) for s in statements]  # once: every slow statement reads the refs of all those after it
         held_before = _HeldLocks(tmap, pending, infos)
-        for index, statement in enumerate(statements):
-            ref = tmap.ref(statement)
+        for index, ref in enumerate(refs):
             if ref is None or not ref.in_block:
                 continue
             own = infos(ref)
@@ -105,14 +105,15 @@ class ExclusiveLockHeldAcrossStatements(Rule):
             if not held:
                 continue
             done = reported.setdefault(ref.transaction, set())
-            slow = self._slow_under_lock(ctx, own, held, done, [tmap.ref(s) for s in statements[index + 1:]], infos)
+            slow = self._slow_under_lock(ctx, own, held, done, refs, index + 1, infos)
             if slow is not None:
                 yield slow
             second = self._second_exclusive(ctx, own, held)
             if second is not None:
                 yield second
 
-    def _slow_under_lock(self, ctx, own: list[OpInfo], held, done: set[str], rest, infos) -> Violation | None:
+    def _slow_under_lock(self, ctx, own: list[OpInfo], held, done: set[str], refs, after: int,
+                         infos) -> Violation | None:
         """The first slow statement that keeps a held table locked, reported once per held table: the later ones
         that extend the same locks are listed with it."""
         for info in own:
@@ -123,8 +124,8 @@ class ExclusiveLockHeldAcrossStatements(Rule):
             lock, holder, holder_ref = held[extended[0]]
             others = len(extended) - 1
             also = f" (and {others} other table{'s' if others > 1 else ''} locked before it)" if others else ""
-            later = [(i, r) for r in rest if r is not None and r.in_block and r.transaction == holder_ref.transaction
-                     for i in infos(r) if set(_extended(i, held)) & set(extended)]
+            later = [(i, r) for r in refs[after:] if r is not None and r.in_block and r.transaction == holder_ref.transaction
+                     for i in infos(r) if i.slow and _extends_any(i, extended)]
             more = ""
             if later:
                 more = (f"; {len(later)} more slow statement{'s' if len(later) > 1 else ''} of this migration keep "
@@ -222,6 +223,14 @@ def _extended(info: OpInfo, held) -> list[str]:
             continue  # a backfill next to DDL on its own table: backfill-in-schema-migration
         keys.append(key)
     return keys
+
+
+def _extends_any(info: OpInfo, keys: list[str]) -> bool:
+    """``info``, a slow statement, keeps one of ``keys`` (held tables) locked: ``_extended(info, held)`` meets
+    ``keys``, asked without listing every held table."""
+    own_exclusive = {lock.key for lock in info.locks if lock.mode in EXCLUSIVE_MODES}
+    target = f"{info.op.schema or 'public'}.{info.op.table}".lower() if info.op.kind in DATA_CHANGES else None
+    return any(key not in own_exclusive and key != target for key in keys)
 
 
 def _exclusive(info: OpInfo) -> bool:
