@@ -75,6 +75,9 @@ class TransactionMap:
         self.refs: list[StatementRef] = []
         self._by_statement: dict[int, StatementRef] = {}
         self._by_transaction: dict[int, list[StatementRef]] = {}
+        # Position of the first ref of each migration (by its index in ``migrations``), then the number of refs: the
+        # refs of migration ``f`` are ``refs[file_starts[f]:file_starts[f + 1]]``.
+        self.file_starts: list[int] = []
         self._assign()
 
     def _assign(self) -> None:
@@ -88,6 +91,7 @@ class TransactionMap:
 
         opener = ""
         for file, migration in enumerate(self.migrations):
+            self.file_starts.append(len(self.refs))
             if self.migrator == PER_FILE or (self.migrator == TRANSACTION and current is None):
                 # In transaction mode this file may be the first pending one, so the migrator's transaction is open at
                 # its start even when an earlier file committed explicitly.
@@ -122,12 +126,19 @@ class TransactionMap:
                     self._add(migration, statement, current, opener, file)
                 if control in _ENDS:
                     current = None
+        self.file_starts.append(len(self.refs))
 
     def _add(self, migration: Migration, statement: Statement, transaction: int, block: str, file: int) -> None:
         ref = StatementRef(migration, statement, len(self.refs), transaction, bool(block), file, block)
         self.refs.append(ref)
         self._by_statement[id(statement)] = ref
         self._by_transaction.setdefault(transaction, []).append(ref)
+
+    def file_refs(self, file: int) -> list[StatementRef]:
+        """The refs of the migration at index ``file`` (none outside the map)."""
+        if file < 0 or file >= len(self.migrations):
+            return []
+        return self.refs[self.file_starts[file]:self.file_starts[file + 1]]
 
     def built_from(self, migrations: Sequence[Migration]) -> bool:
         return len(migrations) == len(self.migrations) and all(

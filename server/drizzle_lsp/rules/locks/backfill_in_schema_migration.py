@@ -7,12 +7,13 @@ from drizzle_lsp.rules._support.lock_context import (
     DATA_CHANGES,
     OpInfo,
     TableLock,
+    analysis_memo,
     op_infos,
     statement_label,
     table_label,
     where,
 )
-from drizzle_lsp.rules._support.pending import earlier_in_window, later_in_window, pending_migrations
+from drizzle_lsp.rules._support.pending import pending_migrations
 from drizzle_lsp.rules._support.transactions import StatementRef, transaction_map
 from drizzle_lsp.rules.framework import MigrationContext, Rule, Violation
 
@@ -81,7 +82,7 @@ class BackfillInSchemaMigration(Rule):
         pending = pending_migrations(ctx.options)
         table = f"{op.schema or 'public'}.{op.table}".lower()
         label = table_label(op.schema, op.table or "")
-        before = _ddl_on(ctx, earlier_in_window(tmap, ref, pending), table, last=True)
+        before = _ddl_before(ctx, tmap, ref, pending, table)
         if before is not None:
             lock, info, at = before
             message = (f"{statement_label(op)} runs in the same transaction as {statement_label(info.op)} "
@@ -90,7 +91,7 @@ class BackfillInSchemaMigration(Rule):
             yield self.violation(message, op.range, help=_HELP,
                                  related=[(info.op.range, f"{lock.mode} lock on {label} taken here")])
             return
-        after = _ddl_on(ctx, later_in_window(tmap, ref, pending), table, last=False)
+        after = _ddl_after(ctx, tmap, ref, pending, table)
         if after is not None:
             lock, info, at = after
             message = (f"{statement_label(op)} runs in the same transaction as {statement_label(info.op)} "
@@ -100,22 +101,53 @@ class BackfillInSchemaMigration(Rule):
                                  related=[(info.op.range, f"{lock.mode} lock on {label} taken here")])
 
 
-def _ddl_on(ctx: MigrationContext, refs: Iterable[StatementRef], table: str,
-            last: bool) -> tuple[TableLock, OpInfo, StatementRef] | None:
-    """The schema change on ``table`` among ``refs`` (nearest first): the farthest one when ``last`` (the lock held
-    longest), else the nearest."""
-    found = None
-    for ref in refs:
+_Found = tuple[TableLock, OpInfo, StatementRef]
+
+
+def _ddl_before(ctx: MigrationContext, tmap, ref: StatementRef, pending: int, table: str) -> _Found | None:
+    """The schema change on ``table`` earlier in ``ref``'s transaction, within the pending window: the farthest one
+    (its lock is held longest)."""
+    for file in range(max(ref.file - pending + 1, 0), ref.file + 1):
+        for found in _ddl_by_table(ctx, tmap, file).get(table, ()):
+            at = found[2]
+            if at.position >= ref.position:
+                break
+            if at.transaction == ref.transaction:
+                return found
+    return None
+
+
+def _ddl_after(ctx: MigrationContext, tmap, ref: StatementRef, pending: int, table: str) -> _Found | None:
+    """The schema change on ``table`` later in ``ref``'s transaction, within the pending window: the nearest one."""
+    for file in range(ref.file, min(ref.file + pending, len(tmap.migrations))):
+        for found in _ddl_by_table(ctx, tmap, file).get(table, ()):
+            at = found[2]
+            if at.position > ref.position and at.transaction == ref.transaction:
+                return found
+    return None
+
+
+def _ddl_by_table(ctx: MigrationContext, tmap, file: int) -> dict[str, list[_Found]]:
+    """The schema changes of one migration by the table they lock, in apply order: for each statement, its first
+    operation that is not a data change and locks the table, with that lock. Worked out once per analysis: looking
+    through the whole pending window for every data change was most of this rule's time."""
+    memo = analysis_memo(ctx.project)
+    key = ("backfill-in-schema-migration", id(tmap), file)
+    known = memo.get(key)
+    if known is not None and known[0] is tmap:
+        return known[1]
+    by_table: dict[str, list[_Found]] = {}
+    for ref in tmap.file_refs(file):
+        seen: set[str] = set()
         for info in op_infos(ctx.project, ref):
             if info.op.kind in DATA_CHANGES:
                 continue
-            lock = next((lock for lock in info.locks if lock.key == table), None)
-            if lock is not None:
-                found = (lock, info, ref)
-                break
-        if found is not None and not last:
-            return found
-    return found
+            for lock in info.locks:
+                if lock.key not in seen:
+                    seen.add(lock.key)
+                    by_table.setdefault(lock.key, []).append((lock, info, ref))
+    memo[key] = (tmap, by_table)
+    return by_table
 
 
 def _place(ctx: MigrationContext, ref: StatementRef) -> str:
