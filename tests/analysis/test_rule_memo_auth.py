@@ -398,3 +398,26 @@ def test_with_better_auth_typing_a_column_key_elsewhere_keeps_the_setup_and_reus
         changed = {name for name, table in after.items() if before.get(name) is not table}
         assert "public.user" not in changed and set(seen) == changed, (sorted(set(seen)), sorted(changed))
         assert _signature(session.findings) == _signature(_fresh(root, dict(session.overrides)))
+
+
+def test_typing_in_another_table_that_changes_the_files_indentation_updates_the_index_fix(tmp_path: Path) -> None:
+    """better-auth-constraint's fix adds a config callback indented with the file's indentation step, which every
+    line of the file decides: a line indented by one space, typed in the verification table, changes the fix on the
+    twoFactor table (unchanged)."""
+    root = _copy(EXAMPLE, tmp_path)
+    schema = root / "src" / "db" / "schema" / "auth.ts"
+    text = schema.read_text().replace("  (table) => [index('twoFactor_secret_idx').on(table.secret)],\n", "")
+    schema.write_text(text)
+    session = _session(root)
+
+    def fixes() -> set[str]:
+        return {e.new_text for v in session.findings.get(str(schema), []) if v.rule == "better-auth-constraint"
+                and v.fix is not None for e in v.fix.edits}
+
+    before = fixes()
+    assert any("\n    index('twoFactor_userId_idx')" in f for f in before)
+    at = text.index("identifier: text(")
+    _edit(session, root, schema, text[:at] + "\n x: text('x')," + text[at:])
+    assert any("\n   index('twoFactor_userId_idx')" in f for f in fixes())
+    _edit(session, root, schema, text)
+    assert fixes() == before

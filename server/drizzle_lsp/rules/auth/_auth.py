@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 import tree_sitter
 
 from drizzle_lsp.better_auth import AuthField, AuthSetup, AuthTable, setup_for
+from drizzle_lsp.better_auth.locate import read_disk
 from drizzle_lsp.better_auth.reader import SPREAD
 from drizzle_lsp.model import Column, DatabaseSchema, SourceRange, Table
 from drizzle_lsp.rules.memo import Same
 from drizzle_lsp.rules._support.ts_builders import SchemaSource, schema_source
-from drizzle_lsp.rules._support.ts_tables import node_spanning
+from drizzle_lsp.rules._support.ts_tables import indent_unit, node_spanning
 from drizzle_lsp.schema_ts.values import unwrap
 
 Node = tree_sitter.Node
@@ -73,14 +74,44 @@ def _parent_facts(table: Table) -> tuple:
     return (table.key, table.name, parent_id.name if parent_id is not None else None)
 
 
-def auth_memo_key(ctx: object, *, parents: bool = False) -> Hashable:
+def auth_memo_key(ctx: object, *, parents: bool = False, layout: bool = False) -> Hashable:
     """The ``memo_key`` of the schema-side auth rules: None without Better Auth (every table's findings are empty);
     else the setup (the very same object while the auth config, package.json files, installed version and the
     schema facts detection reads are unchanged, ``better_auth.setup``) and which table (by file and name) serves
     each model, which decides ``model_of`` for every table. ``parents``: plus the export key, SQL name and id
-    column of each table serving a model, for rules whose findings name the referenced table."""
+    column of each table serving a model, for rules whose findings name the referenced table. ``layout``: plus the
+    quotes and indentation step of the files holding those tables, which fixes adding an index or a column read
+    from the whole file (``ts_tables.add_extra_config_entry``): typing in another table of the file can change
+    them."""
     match = auth_match(ctx)
-    return None if match is None else match.memo_key(parents)
+    if match is None:
+        return None
+    key = match.memo_key(parents)
+    if not layout:
+        return key
+    project = getattr(ctx, "project", None)
+    if _LAYOUT[0] is not project or _LAYOUT[1] is not match:
+        paths = sorted({t.range.path for t in match.tables.values() if t.range is not None})
+        read = getattr(ctx, "file_text", None) or _workspace_reader(ctx)
+        _LAYOUT[:] = [project, match, tuple((path, _file_layout(path, read)) for path in paths)]
+    return key + (_LAYOUT[2],)
+
+
+_LAYOUT: list = [None, None, ()]  # the analysed project and match of the latest layout, and the layout
+
+
+def _file_layout(path: str, read) -> tuple:
+    """What fix builders read of a whole schema file: the quote of its imports, its indentation step."""
+    text = read(path) if callable(read) else None
+    if text is None:
+        text = read_disk(path) or ""
+    drizzle = _QUOTE_DRIZZLE.search(text)
+    found = drizzle or _QUOTE_ANY.search(text)
+    return (drizzle.group(1) if drizzle else None, found.group(1) if found else None, indent_unit(text))
+
+
+_QUOTE_DRIZZLE = re.compile(r"from\s+(['\"])drizzle-orm")
+_QUOTE_ANY = re.compile(r"from\s+(['\"])")
 
 
 def auth_match(ctx: object) -> AuthMatch | None:

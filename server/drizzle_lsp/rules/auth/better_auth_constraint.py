@@ -81,13 +81,13 @@ class BetterAuthConstraint(Rule):
     severity = "warning"
     has_fix = True
     target = "schema"
-    # A table's findings read the table, the setup, which model it serves, and of the table serving each referenced
-    # model its file, export key, SQL name and id column (the foreign key's target, the fix's reference): the
-    # memo key holds all but the table.
+    # A table's findings read the table, the setup, which model it serves, of the table serving each referenced
+    # model its file, export key, SQL name and id column (the foreign key's target, the fix's reference), and the
+    # indentation step of the file (the index fix): the memo key holds all but the table.
     reads_on = {"schema": "unit"}
 
     def memo_key(self, ctx: ProjectContext) -> Hashable:
-        return auth_memo_key(ctx, parents=True)
+        return auth_memo_key(ctx, parents=True, layout=True)
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         match = auth_match(ctx)

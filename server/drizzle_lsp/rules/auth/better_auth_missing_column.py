@@ -95,11 +95,12 @@ class BetterAuthMissingColumn(Rule):
     has_fix = True
     target = "schema"
     # A table's findings read the table, the setup, which model it serves, and for the fix the file and export key
-    # of the tables serving referenced models: the memo key holds all but the table.
+    # of the tables serving referenced models and the indentation step of the file (the index it adds): the memo
+    # key holds all but the table.
     reads_on = {"schema": "unit"}
 
     def memo_key(self, ctx: ProjectContext) -> Hashable:
-        return auth_memo_key(ctx, parents=True)
+        return auth_memo_key(ctx, parents=True, layout=True)
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         match = auth_match(ctx)
