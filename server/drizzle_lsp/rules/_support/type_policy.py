@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from drizzle_lsp.analysis.pg_types import parse_type
 from drizzle_lsp.model import Column, DatabaseSchema, Operation, OpKind, Table
 from drizzle_lsp.model.source import SourceRange
+from drizzle_lsp.rules._support.table_facts import TableFacts, foreign_texts, per_analysis, per_table, table_facts
 from drizzle_lsp.rules.framework import Fix, TextEdit
 
 SERIAL_NAMES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
@@ -79,10 +80,43 @@ def sharing_tables(schema: DatabaseSchema, table: Table, column: Column) -> list
     (``...timestamps``) has the same source range in every table using it."""
     if column.range is None or table.range is None or _inside(column.range, table.range):
         return [table]
-    sharing = [t for t in schema.tables.values() for c in t.columns.values() if c.range == column.range]
+    sharing = _tables_by_column_range(schema).get(column.range, [])
     if sharing and sharing[0] is not table:
         return []
     return sharing or [table]
+
+
+def _tables_by_column_range(schema: DatabaseSchema) -> dict[SourceRange, list[Table]]:
+    """Every column's range, with the tables holding a column there (once per such column, in schema order): built
+    once per schema, instead of one walk of every table per spread column."""
+    def build() -> dict[SourceRange, list[Table]]:
+        by_range: dict[SourceRange, list[Table]] = {}
+        for t in schema.tables.values():
+            for c in t.columns.values():
+                if c.range is not None:
+                    by_range.setdefault(c.range, []).append(t)
+        return by_range
+
+    return per_analysis(schema, "type_policy.tables_by_column_range", build)
+
+
+def reporting_facts(ctx) -> TableFacts:
+    """The ``memo_key`` part for what ``ts_column`` reads beyond the table: for each column spread into it from a
+    helper, whether this table reports it and the tables it names (``TsColumn.label``; ``is_new_column`` looks each
+    of them up in the migrated state), and the texts of other files such columns come from."""
+    def fact(schema: DatabaseSchema, table: Table) -> tuple:
+        spread = per_table(table, "type_policy.spread", lambda: [
+            c for c in table.columns.values()
+            if c.range is not None and table.range is not None and not _inside(c.range, table.range)])
+        if not spread:
+            return ()
+        facts = []
+        for column in spread:
+            sharing = sharing_tables(schema, table, column)
+            facts.append((column.name, tuple((t.schema, t.name) for t in sharing) if sharing else None))
+        return tuple(facts), foreign_texts(ctx, table)
+
+    return table_facts(ctx, "type_policy.reporting", fact)
 
 
 def _inside(inner: SourceRange, outer: SourceRange) -> bool:

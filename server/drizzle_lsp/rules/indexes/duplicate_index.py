@@ -71,8 +71,10 @@ class DuplicateIndex(Rule):
     has_fix = True
     target = "schema+migration"
     # The SQL side judges the final replayed state with the TypeScript schema and the latest snapshot (sql_side); the
-    # TypeScript side alone reads only its table.
+    # TypeScript side alone reads only its table (its fix, the text of the table's call or of the column's `.unique()`
+    # chain).
     reads = "project"
+    reads_on = {"schema": "unit"}
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         table = ctx.table

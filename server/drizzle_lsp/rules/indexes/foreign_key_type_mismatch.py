@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from drizzle_lsp.analysis.pg_types import PgType, parse_type
 from drizzle_lsp.model import Column, DatabaseSchema, ForeignKey, Table
 from drizzle_lsp.rules._support.schema_sides import sql_side
+from drizzle_lsp.rules._support.table_facts import foreign_facts, per_table, table_facts, text_at
 from drizzle_lsp.rules._support.ts_builders import builder_call, rename_builder, replace_arguments
-from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules.framework import Fix, MigrationContext, ProjectContext, Rule, SchemaContext, TextEdit, Violation
 
 # Types one b-tree operator family compares with each other: PostgreSQL accepts a key across them.
 _FAMILIES = (
@@ -197,9 +198,15 @@ class ForeignKeyTypeMismatch(Rule):
     has_fix = True
     dialects = ("postgresql", "mysql")
     target = "schema+migration"
-    # The referenced table's column type; the SQL side reads the final replayed state, the TypeScript schema, the
-    # latest snapshot (sql_side) and the list of migrations (the fix is only offered in the latest).
+    # The SQL side reads the final replayed state, the TypeScript schema, the latest snapshot (sql_side) and the list
+    # of migrations (the fix is only offered in the latest). The TypeScript side reads its table and the tables its
+    # foreign keys reference (their columns' types and builder calls), and for a column spread from a helper of
+    # another file that file's imports (the fix renames the builder): memo_key.
     reads = "project"
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return table_facts(ctx, "foreign-key-type-mismatch", lambda s, t: _referenced(ctx, s, t)), foreign_facts(ctx)
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         for fk in ctx.table.foreign_keys.values():
@@ -243,6 +250,29 @@ class _Pair:
     target_table: Table
     target: Column
     verdict: KeyTypeVerdict
+
+
+def _referenced(ctx: ProjectContext, schema: DatabaseSchema, table: Table) -> tuple:
+    """What the TypeScript side reads of the tables ``table`` references: their names, and of each referenced column
+    what the message, the related range and the fix read (its type, builder, and the text of its declaration and
+    builder call). Values, not the objects: a table that references an edited one is read again by the extractor
+    (a new object) even though nothing of it changed, and the tables referencing it stay the same."""
+    facts = []
+    for fk in table.foreign_keys.values():
+        target_table = schema.table(fk.table_to, fk.schema_to)
+        if target_table is None:
+            facts.append(None)
+            continue
+        # What a table's own declaration gives is worked out once per table object.
+        columns = per_table(target_table, "foreign-key-type-mismatch.columns", dict)
+        for name in fk.columns_to:
+            if name not in columns:
+                target = target_table.columns.get(name)
+                columns[name] = None if target is None else (
+                    target.name, target.type, target.builder, target.type_schema, text_at(ctx, target.range),
+                    text_at(ctx, target.type_range))
+        facts.append((target_table.name, tuple(columns[name] for name in fk.columns_to)))
+    return tuple(facts)
 
 
 def _mismatches(schema: DatabaseSchema, table: Table, fk: ForeignKey) -> list[_Pair]:

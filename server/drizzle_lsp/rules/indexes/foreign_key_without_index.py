@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
-from drizzle_lsp.model import ForeignKey, Table
+from drizzle_lsp.model import DatabaseSchema, ForeignKey, Table
 from drizzle_lsp.rules._support.schema_sides import final_table, sql_side
+from drizzle_lsp.rules._support.table_facts import indent_step, per_table, quote_facts, replayed_final_key, table_facts
 from drizzle_lsp.rules._support.table_keys import covering_key, table_keys
 from drizzle_lsp.rules._support.ts_tables import add_extra_config_entry, member_access, quote_of, string_literal, \
     table_source
-from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, Violation
+from drizzle_lsp.rules.framework import Fix, MigrationContext, ProjectContext, Rule, SchemaContext, Violation
 from drizzle_lsp.schema_ts.columns import to_camel_case
 
 _MAX_NAME_BYTES = 63
@@ -82,8 +83,19 @@ class ForeignKeyWithoutIndex(Rule):
     dialects = ("postgresql", "sqlite")
     target = "schema+migration"
     # Both sides count the indexes of the final replayed state (later migrations, hand-written ones), the SQL side
-    # also the TypeScript schema and the latest snapshot (sql_side).
+    # also the TypeScript schema and the latest snapshot (sql_side). The TypeScript side reads its table, the final
+    # replayed state, and the file's quote and indentation step (the fix): memo_key.
     reads = "project"
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        def indent(_schema: DatabaseSchema, table: Table) -> str | None:
+            if not table.foreign_keys or table.range is None or not per_table(
+                    table, "foreign-key-without-index.may_indent", lambda: _may_indent(table)):
+                return None
+            return indent_step(ctx, table.range.path)
+
+        return replayed_final_key(ctx), quote_facts(ctx), table_facts(ctx, "foreign-key-without-index.indent", indent)
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         table = ctx.table
@@ -117,6 +129,20 @@ class ForeignKeyWithoutIndex(Rule):
                       "of its own that runs outside a transaction (CONCURRENTLY fails inside one; on a table that is "
                       "still empty a plain CREATE INDEX is fine)."),
             )
+
+
+def _may_indent(table: Table) -> bool:
+    """Whether the fix may read the file's indentation step (``ts_tables.indent_unit``): when it adds the table's
+    config callback, or the first entry of an empty multi-line one. A config holding an index, a key or a check has
+    entries."""
+    config = table.extra_config_range
+    if config is None:
+        return True
+    return not any(o.range is not None and o.range.path == config.path and config.start <= o.range.start
+                   and o.range.end <= config.end
+                   for group in (table.indexes, table.unique_constraints, table.primary_keys, table.foreign_keys,
+                                 table.checks, table.policies)
+                   for o in group.values())
 
 
 def _s(fk: ForeignKey) -> str:

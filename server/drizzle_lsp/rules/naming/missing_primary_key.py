@@ -62,6 +62,7 @@ class MissingPrimaryKey(Rule):
     # The SQL side judges the final replayed state with the TypeScript schema and the latest snapshot (sql_side); the
     # TypeScript side alone reads only its table.
     reads = "project"
+    reads_on = {"schema": "unit"}
 
     def check_table(self, ctx: SchemaContext) -> Iterable[Violation]:
         if not has_primary_key(ctx.table):

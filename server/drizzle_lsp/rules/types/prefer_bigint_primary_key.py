@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from drizzle_lsp.analysis.pg_types import parse_type
-from drizzle_lsp.model import Column, DatabaseSchema, Table
+from drizzle_lsp.model import Column, DatabaseSchema, ForeignKey, Table
+from drizzle_lsp.rules._support.table_facts import migrated_state_key, per_table, quote_facts, table_facts
 from drizzle_lsp.rules._support.ts_builders import BuilderCall, rename_fix, replace_arguments
 from drizzle_lsp.rules._support.type_policy import (
-    declared_in_typescript, is_new_column, is_primary_key, quoted, replace_type, serial_kind, sql_columns, ts_column,
+    declared_in_typescript, is_new_column, is_primary_key, quoted, replace_type, reporting_facts, serial_kind,
+    sql_columns, ts_column,
 )
-from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules.framework import Fix, MigrationContext, ProjectContext, Rule, SchemaContext, TextEdit, Violation
 
 _LIMITS = {"integer": "2,147,483,647", "smallint": "32,767"}
 # MySQL's narrow integer types, signed and unsigned (drizzle's mysql serial() is bigint unsigned: not narrow)
@@ -52,14 +54,56 @@ def _role(schema: DatabaseSchema, table: Table, column: Column) -> tuple[str, st
         return None
     if is_primary_key(table, column):
         return "primary key", ""
-    for fk in table.foreign_keys.values():
-        if fk.columns_from != [column.name] or len(fk.columns_to) != 1:
-            continue
-        target_table = schema.table(fk.table_to, fk.schema_to)
-        target = target_table.columns.get(fk.columns_to[0]) if target_table is not None else None
-        if target is not None and _narrow(target, dialect) is not None and is_primary_key(target_table, target):
-            return "reference", quoted(target_table.name, target.name)
+    for fk in _references_from(table, column.name):
+        key = _narrow_key(schema.table(fk.table_to, fk.schema_to), fk.columns_to[0], dialect)
+        if key is not None:
+            return "reference", key
     return None
+
+
+def _references_from(table: Table, column_name: str) -> list[ForeignKey]:
+    """The single-column foreign keys leading from the column, in declaration order."""
+    return [fk for fk in table.foreign_keys.values() if fk.columns_from == [column_name] and len(fk.columns_to) == 1]
+
+
+def _narrow_key(target_table: Table | None, name: str, dialect: str) -> str | None:
+    """``"users"."id"`` when that column of ``target_table`` is a narrow primary key."""
+    target = target_table.columns.get(name) if target_table is not None else None
+    if target is not None and _narrow(target, dialect) is not None and is_primary_key(target_table, target):
+        return quoted(target_table.name, target.name)
+    return None
+
+
+def _references(schema: DatabaseSchema, table: Table) -> tuple:
+    """What ``_role`` reads beyond ``table``: for each narrow column that a foreign key leads from, the referenced
+    narrow key it is reported with. Values, not the referenced tables: a table that references an edited one is
+    read again by the extractor (a new object) even though its key did not change. What a table's own declaration
+    gives is worked out once per table object."""
+    dialect = schema.dialect
+
+    def sources() -> list[tuple[str, list[tuple[str, str | None, str]]]]:
+        found = []
+        for column in table.columns.values():
+            if _narrow(column, dialect) is not None and not is_primary_key(table, column):
+                fks = _references_from(table, column.name)
+                if fks:
+                    found.append((column.name, [(fk.table_to, fk.schema_to, fk.columns_to[0]) for fk in fks]))
+        return found
+
+    facts = []
+    for name, targets in per_table(table, "prefer-bigint-primary-key.sources:" + dialect, sources):
+        key = None
+        for table_to, schema_to, column_to in targets:
+            target_table = schema.table(table_to, schema_to)
+            if target_table is not None:
+                keys = per_table(target_table, "prefer-bigint-primary-key.keys:" + dialect, dict)
+                if column_to not in keys:
+                    keys[column_to] = _narrow_key(target_table, column_to, dialect)
+                key = keys[column_to]
+                if key is not None:
+                    break
+        facts.append((name, key))
+    return tuple(facts)
 
 
 class PreferBigintPrimaryKey(Rule):
@@ -130,9 +174,14 @@ class PreferBigintPrimaryKey(Rule):
     has_fix = True
     dialects = ("postgresql", "mysql")  # SQLite's integer is already 64-bit
     target = "schema+migration"
-    # Whether a migration already created the column (replay or snapshots), referenced keys; the SQL side reads the
-    # TypeScript schema and the final replayed state.
+    # The SQL side reads the TypeScript schema and the final replayed state. The TypeScript side reads its table,
+    # whether a migration already created the column (replay or snapshots), the tables sharing a spread column, the
+    # tables its foreign keys reference (their keys) and the file's quote (the fix's options): memo_key.
     reads = "project"
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return migrated_state_key(ctx), reporting_facts(ctx), table_facts(ctx, self.name, _references), quote_facts(ctx)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         ts = ts_column(ctx)

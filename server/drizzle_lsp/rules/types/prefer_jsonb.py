@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from drizzle_lsp.analysis.pg_types import classify_type_change, parse_type
+from drizzle_lsp.rules._support.table_facts import migrated_state_key
 from drizzle_lsp.rules._support.ts_builders import rename_fix
-from drizzle_lsp.rules._support.type_policy import is_new_column, replace_type, sql_findings, ts_column, type_base
-from drizzle_lsp.rules.framework import MigrationContext, Rule, SchemaContext, Violation
+from drizzle_lsp.rules._support.type_policy import (
+    is_new_column, replace_type, reporting_facts, sql_findings, ts_column, type_base,
+)
+from drizzle_lsp.rules.framework import MigrationContext, ProjectContext, Rule, SchemaContext, Violation
 
 _WHY = "stored as text and parsed on every access, with no equality operator and no GIN indexing"
 
@@ -62,9 +65,14 @@ class PreferJsonb(Rule):
     has_fix = True
     dialects = ("postgresql",)
     target = "schema+migration"
-    # Whether a migration already created the column (replay or snapshots); the SQL side reads the TypeScript schema
-    # and the final replayed state (type_policy.sql_findings).
+    # The SQL side reads the TypeScript schema and the final replayed state (type_policy.sql_findings). The
+    # TypeScript side reads its table, whether a migration already created the column (replay or snapshots) and,
+    # for a column spread from a helper, the tables sharing it: memo_key.
     reads = "project"
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return migrated_state_key(ctx), reporting_facts(ctx)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         ts = ts_column(ctx)

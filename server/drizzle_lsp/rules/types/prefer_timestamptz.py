@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from drizzle_lsp.analysis.pg_types import classify_type_change
+from drizzle_lsp.rules._support.table_facts import migrated_state_key
 from drizzle_lsp.rules._support.ts_builders import builder_call, set_option
-from drizzle_lsp.rules._support.type_policy import is_new_column, sql_findings, sql_text, ts_column, type_base
-from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, TextEdit, Violation
+from drizzle_lsp.rules._support.type_policy import (
+    is_new_column, reporting_facts, sql_findings, sql_text, ts_column, type_base,
+)
+from drizzle_lsp.rules.framework import Fix, MigrationContext, ProjectContext, Rule, SchemaContext, TextEdit, Violation
 
 # `timestamp`, `timestamp(3)`, `timestamp (3) without time zone`, with array brackets after it.
 _SQL_TIMESTAMP = re.compile(
@@ -75,9 +78,14 @@ class PreferTimestamptz(Rule):
     has_fix = True
     dialects = ("postgresql",)
     target = "schema+migration"
-    # Whether a migration already created the column (replay or snapshots); the SQL side reads the TypeScript schema
-    # and the final replayed state (type_policy.sql_findings).
+    # The SQL side reads the TypeScript schema and the final replayed state (type_policy.sql_findings). The
+    # TypeScript side reads its table, whether a migration already created the column (replay or snapshots) and,
+    # for a column spread from a helper, the tables sharing it: memo_key.
     reads = "project"
+    reads_on = {"schema": "unit"}
+
+    def memo_key(self, ctx: ProjectContext) -> Hashable:
+        return migrated_state_key(ctx), reporting_facts(ctx)
 
     def check_column(self, ctx: SchemaContext) -> Iterable[Violation]:
         ts = ts_column(ctx)
