@@ -15,6 +15,7 @@ from __future__ import annotations
 from drizzle_lsp.fixes.split import _sql
 from drizzle_lsp.fixes.split._context import BACKFILL, DATA, Item, table_key
 from drizzle_lsp.model import OpKind
+from drizzle_lsp.rules._support.statement_facts import per_statements
 from drizzle_lsp.sql.pg_adapter import scan
 
 _CLAUSES_WE_CANNOT_BATCH = {"FROM", "USING", "RETURNING", "WITH", "ONLY", "CURRENT", "ORDER", "LIMIT"}
@@ -27,9 +28,9 @@ def data_change(item: Item, *, dry_run: bool) -> str | None:
         return None  # a few seed rows: no scan worth moving
     if not _schema_change_of_same_table(item):
         return None  # a data-only migration already is its own step
-    batched = _batched(item)
     if dry_run:
         return "backfill-in-schema-migration"
+    batched = _batched(item)
     if batched is None:
         item.plan.add(DATA, item.text)
         item.plan.note(DATA, "Moved as written out of the schema change's transaction; it runs once, as one "
@@ -58,12 +59,16 @@ def _batched(item: Item) -> str | None:
 
 
 def _schema_change_of_same_table(item: Item) -> bool:
-    for statement in item.plan.migration.statements:
-        for op in statement.operations:
-            if op.kind not in (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT) and op.table and \
-                    table_key(op.schema, op.table) == item.key:
-                return True
-    return False
+    return item.key in _schema_changed_tables(item.plan.migration.statements)
+
+
+def _schema_changed_tables(statements: list) -> set[str]:
+    """The tables (``table_key``) some statement of the migration changes the schema of: once per migration, not
+    once per data change."""
+    def compute() -> set[str]:
+        return {table_key(op.schema, op.table) for statement in statements for op in statement.operations
+                if op.kind not in (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT) and op.table}
+    return per_statements(statements, "split: schema-changed tables", compute)
 
 
 def _clauses(text: str) -> tuple[list, str] | None:

@@ -75,7 +75,10 @@ def change_type(item: Item, *, dry_run: bool) -> str | None:
     change = classify_type_change(column.type, op.new_type)
     if not change.rewrites:
         return None
-    blocker, indexes = _swap_blocker(item, table, column.name)
+    swap = item.known.get("swap blocker")
+    if swap is None:
+        swap = item.known["swap blocker"] = _swap_blocker(item, table, column.name)
+    blocker, indexes = swap
     if blocker or column.identity is not None or column.generated is not None:
         if dry_run:
             item.plan.warn(f"{item.plan.where(item.statement)} rewrites {item.label} to change the type of "

@@ -72,6 +72,8 @@ class Item:
     state: DatabaseSchema | None
     final: DatabaseSchema | None
     start: DatabaseSchema | None
+    # What a recipe's dry run worked out for the operation, for its real run (which reads the same schema)
+    known: dict = field(default_factory=dict)
 
     @property
     def table(self) -> Table | None:
@@ -96,14 +98,17 @@ class Item:
         return _sql.alter(self.op.schema, self.op.table or "", action)
 
     def constraint_name(self, base: str, suffix: str) -> str:
-        taken = self.plan.constraint_names.setdefault(self.key, _sql.constraint_names(
-            [self.table, self._table_in(self.start)], later=self._table_in(self.final)))
+        taken = self.plan.constraint_names.get(self.key)
+        if taken is None:  # the names in use are gathered once per table, not for every name asked
+            taken = self.plan.constraint_names[self.key] = _sql.constraint_names(
+                [self.table, self._table_in(self.start)], later=self._table_in(self.final))
         return _sql.fitted_name(base, suffix, taken)
 
     def index_name(self, base: str, suffix: str) -> str:
         schema = self.op.schema or "public"
-        taken = self.plan.relation_names.setdefault(schema, _sql.relation_names(
-            [self.state, self.final, self.start], schema))
+        taken = self.plan.relation_names.get(schema)
+        if taken is None:
+            taken = self.plan.relation_names[schema] = _sql.relation_names([self.state, self.final, self.start], schema)
         return _sql.fitted_name(base, suffix, taken)
 
     def existed_at_start(self, table: str | None = None, schema: str | None = None) -> bool:

@@ -10,6 +10,7 @@ from drizzle_lsp.fixes.split._context import CONCURRENT, Item, Plan
 from drizzle_lsp.model import OpKind
 from drizzle_lsp.rules._support.identifiers import quoted, table_label
 from drizzle_lsp.rules._support.lock_rules import index_owner
+from drizzle_lsp.rules._support.statement_facts import statement_at
 from drizzle_lsp.sql.pg_adapter import scan
 
 
@@ -77,15 +78,22 @@ def index_new_foreign_keys(project, plan: Plan, final, start, suppressed) -> Non
     side = sql_side(SimpleNamespace(project=project, path=migration.sql_path))
     if side is None or start is None:
         return
+    keys_of: dict[int, tuple] = {}  # id(table) -> (table, its keys): a table with many new foreign keys
     for table, fk in side.foreign_keys():
-        if start.table(table.name, table.schema or None) is None or covering_key(table_keys(table), fk.columns_from):
+        if start.table(table.name, table.schema or None) is None:
             continue
-        statement = next((s for s in migration.statements
-                          if fk.range is not None and s.range.start <= fk.range.start < s.range.end), None)
+        keys = keys_of.get(id(table))
+        if keys is None or keys[0] is not table:
+            keys = keys_of[id(table)] = (table, table_keys(table))
+        if covering_key(keys[1], fk.columns_from):
+            continue
+        statement = statement_at(migration.statements, fk.range.start) if fk.range is not None else None
         if statement is None or suppressed("foreign-key-without-index", statement):
             continue
         schema = table.schema or "public"
-        taken = plan.relation_names.setdefault(schema, _sql.relation_names([final, start], schema))
+        taken = plan.relation_names.get(schema)
+        if taken is None:
+            taken = plan.relation_names[schema] = _sql.relation_names([final, start], schema)
         name = _sql.fitted_name(f"{table.name}_{'_'.join(fk.columns_from)}", "_idx", taken)
         label = table_label(table.schema, table.name)
         columns = ", ".join(quoted(c) for c in fk.columns_from)

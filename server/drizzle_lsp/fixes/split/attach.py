@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from drizzle_lsp.fixes.split.placement import COMMIT_COST, PlacementContext, prepare_split
+from drizzle_lsp.rules._support.statement_facts import statement_at
 from drizzle_lsp.rules.framework import Violation
 
 LOCK_GROUP = "locks"
@@ -74,11 +75,8 @@ def attach_splits(analyzed: Any, findings: Iterable[Violation], file_text: Calla
 def _statement_index(migration: Any, finding: Violation) -> int | None:
     if finding.range is None:
         return None
-    offset = finding.range.start
-    for statement in migration.statements:
-        if statement.range.start <= offset < max(statement.range.end, statement.range.start + 1):
-            return statement.index
-    return None
+    statement = statement_at(migration.statements, finding.range.start, empty_holds_start=True)
+    return statement.index if statement is not None else None
 
 
 def _lock_timeout(settings: Any) -> str:

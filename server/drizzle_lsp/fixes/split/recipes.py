@@ -46,6 +46,8 @@ from drizzle_lsp.fixes.split.plan import SplitPlan, SplitStep
 from drizzle_lsp.model import ConstraintType, Migration, Operation, OpKind, Statement
 from drizzle_lsp.rules._support.identifiers import quoted
 from drizzle_lsp.rules._support.lock_context import comment_block_start, state_at_start
+from drizzle_lsp.rules._support.statement_facts import per_statements
+from drizzle_lsp.rules._support.text_memo import digest, remembered
 
 _DATA = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT)
 _FILLS_COLUMNS = (OpKind.UPDATE, OpKind.DELETE, OpKind.INSERT, OpKind.ADD_COLUMN, OpKind.ALTER_COLUMN_TYPE)
@@ -346,19 +348,43 @@ def _moves_safely(migration: Migration, statement: Statement, op: Operation) -> 
     touched = _touched_columns(op)
     if op.kind in _DATA:
         tables |= _identifiers(statement.text)
-    for later in migration.statements[statement.index + 1:]:
-        for other in later.operations:
-            if (other.table or "").lower() not in tables:
+    moves = _moves_by_table(migration.statements)
+    after = statement.index + 1
+    for table in tables:
+        for position, kind, column in moves.get(table, ()):
+            if position < after:
                 continue
-            if other.kind in (OpKind.RENAME_TABLE, OpKind.DROP_TABLE, OpKind.SET_TABLE_SCHEMA):
+            if kind in _MOVES_TABLE:
                 return False
-            if other.kind in (OpKind.RENAME_COLUMN, OpKind.DROP_COLUMN, OpKind.ALTER_COLUMN_TYPE) and \
-                    (touched is None or other.column in touched):
+            if touched is None or column in touched:
                 return False
     return True
 
 
+_MOVES_TABLE = (OpKind.RENAME_TABLE, OpKind.DROP_TABLE, OpKind.SET_TABLE_SCHEMA)
+_MOVES_COLUMN = (OpKind.RENAME_COLUMN, OpKind.DROP_COLUMN, OpKind.ALTER_COLUMN_TYPE)
+
+
+def _moves_by_table(statements: list[Statement]) -> dict[str, list[tuple[int, OpKind, str | None]]]:
+    """The operations that rename, drop or retype a table or a column, by the table they name (lower case), with the
+    position of their statement: each risky statement asks about the statements after it, once per keystroke."""
+    def compute() -> dict[str, list[tuple[int, OpKind, str | None]]]:
+        by_table: dict[str, list[tuple[int, OpKind, str | None]]] = {}
+        for position, later in enumerate(statements):
+            for other in later.operations:
+                if other.kind in _MOVES_TABLE or other.kind in _MOVES_COLUMN:
+                    by_table.setdefault((other.table or "").lower(), []).append((position, other.kind, other.column))
+        return by_table
+    return per_statements(statements, "split: moves by table", compute)
+
+
 def _identifiers(text: str) -> set[str]:
+    """The words of ``text`` in lower case; remembered by the text's digest (the same data changes are planned again
+    on every keystroke). A copy is returned: callers add to it."""
+    return set(remembered(("split: identifiers", digest(text)), lambda: frozenset(_scanned_identifiers(text))))
+
+
+def _scanned_identifiers(text: str) -> set[str]:
     from drizzle_lsp.sql.pg_adapter import scan
 
     scanned = scan(text)

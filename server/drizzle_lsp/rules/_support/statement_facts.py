@@ -11,6 +11,7 @@ statements alone belong here (never on the replay, the settings or the migrator)
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -58,3 +59,34 @@ def position_of(statements: list, statement: Any) -> int:
     """Where ``statement`` is in ``statements``: ``len(statements)`` when it is not one of them (a walk from the start
     that stops at it then sees every statement)."""
     return positions(statements).get(id(statement), len(statements))
+
+
+def statement_at(statements: list, offset: int, *, empty_holds_start: bool = False) -> Any | None:
+    """The first statement whose range holds ``offset`` (``start <= offset < end``; with ``empty_holds_start`` an
+    empty range holds its start), found by bisection when the statements are in order and do not overlap, as a
+    parse gives them."""
+    starts = per_statements(statements, "starts", lambda: _ordered_starts(statements))
+
+    def holds(statement) -> bool:
+        start, end = statement.range.start, statement.range.end
+        return start <= offset < (max(end, start + 1) if empty_holds_start else end)
+
+    if starts is None:
+        return next((s for s in statements if holds(s)), None)
+    index = bisect_right(starts, offset) - 1
+    if index >= 0 and holds(statements[index]):
+        return statements[index]
+    return None
+
+
+def _ordered_starts(statements: list) -> list[int] | None:
+    """The statements' start offsets, or None when they are out of order or overlap (then only a walk is exact)."""
+    starts: list[int] = []
+    previous_end = None
+    for statement in statements:
+        start, end = statement.range.start, max(statement.range.end, statement.range.start + 1)
+        if previous_end is not None and start < previous_end:
+            return None
+        starts.append(start)
+        previous_end = end
+    return starts
