@@ -198,7 +198,10 @@ def _of_rule(signature: dict, rule: str) -> dict:
     return {path: [entry for entry in entries if entry[0] == rule] for path, entries in signature.items()}
 
 
-@pytest.mark.parametrize("scenario,rule", sorted((s, r) for s, rules in CHANGED.items() for r in rules))
+# helper_file is left out: the memo itself runs a unit again when another file its findings name changed (the helper
+# the spread columns are written in), so the helper texts in memo_key are a second guard that no test can isolate.
+@pytest.mark.parametrize("scenario,rule", sorted((s, r) for s, rules in CHANGED.items() for r in rules
+                                                 if s != "helper_file"))
 def test_each_fact_is_needed(scenario: str, rule: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without its memo_key, the rule shows the findings of before the edit: the scenarios above test something."""
     monkeypatch.setattr(get_registry().rules[rule], "memo_key", lambda self, ctx: None)
@@ -226,3 +229,15 @@ def test_table_facts_compare_only_the_tables_both_hold() -> None:
 ])
 def test_the_fast_indent_unit_is_the_original(text: str) -> None:
     assert indent_unit(text) == original_indent_unit(text)
+
+
+def test_a_change_in_another_file_the_findings_name_runs_the_unit_again(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo's own guard, without any rule's memo_key: the spread columns' findings point into the helper file,
+    so an edit there runs the tables spreading it again."""
+    rules = CHANGED["helper_file"]
+    for rule in rules:
+        monkeypatch.setattr(get_registry().rules[rule], "memo_key", lambda self, ctx: None)
+    root = tmp_path / "helper_file"
+    seen = _replay(root, _helper_file(root), rules)
+    assert any(a != b for a, b in zip(seen, seen[1:]))

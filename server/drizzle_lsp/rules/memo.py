@@ -16,8 +16,9 @@ What "unchanged" means, per unit:
   unchanged), the very same replayed state before it, and the same journal fields;
 - for both: the same dialect, settings, drizzle config, migrator mode and PostgreSQL version.
 
-Reused findings are moved with the text: an offset after the edited region shifts by the edit's length change. A
-finding that had an offset inside the edited region, or names another file whose text changed, is not reused.
+Reused findings are moved with the text of their unit's own file: an offset after the edited region shifts by the
+edit's length change. A unit whose findings had an offset inside the edited region, or name another file (a helper
+file a spread column comes from, a migration) whose text changed at all, runs again.
 """
 
 from __future__ import annotations
@@ -125,10 +126,14 @@ class _Moved(Exception):
 
 
 class _Mover:
-    """Moves findings of the last analysis to the current texts of their files."""
+    """Moves findings of the last analysis to the current text of their unit's own file."""
 
-    def __init__(self, changes: dict[str, TextChange | None]) -> None:
-        self.changes = changes  # path -> change (None: unchanged); paths absent here changed beyond repair
+    def __init__(self, changes: dict[str, TextChange | None], own: str | None) -> None:
+        # path -> change (None: unchanged); paths absent here changed beyond repair. Only the unit's own file may
+        # have changed: what a rule read in another file is not known, so a change there means running it again.
+        if any(change is not None for path, change in changes.items() if path != own):
+            raise _Moved
+        self.changes = changes
 
     def still(self, hull: dict[str, tuple[int, int]]) -> bool:
         """True when no offset of an entry moves: per file, ``hull`` is the lowest and highest offset its findings
@@ -304,14 +309,17 @@ class RuleMemo:
             self._changes[path] = result  # type: ignore[assignment]
         return self._changes[path]  # type: ignore[return-value]
 
-    def _mover(self, paths: set[str]) -> _Mover | None:
+    def _mover(self, paths: set[str], own: str | None) -> _Mover | None:
         changes: dict[str, TextChange | None] = {}
         for path in paths:
             change = self._change(path)
             if change is False:
                 return None
             changes[path] = change  # type: ignore[assignment]
-        return _Mover(changes)
+        try:
+            return _Mover(changes, own)
+        except _Moved:
+            return None
 
     # --- tables ----------------------------------------------------------------------------------------------------
 
@@ -368,7 +376,7 @@ class RuleMemo:
                 or entry.fields != _migration_fields(migration)):
             return {}
         wanted = {rule: found for rule, found in entry.by_rule.items() if rule in keys and found[0] == keys[rule]}
-        mover = self._mover(set(entry.hull))
+        mover = self._mover(set(entry.hull), migration.sql_path)
         if mover is None:
             return {}
         moved = {}
@@ -408,7 +416,7 @@ class _TableView:
             if not self._schema_same:
                 return None
         if self._mover is False:
-            self._mover = self._memo._mover(set(self._entry.hull))
+            self._mover = self._memo._mover(set(self._entry.hull), self._key[0])
             try:
                 self._still = self._mover is not None and self._mover.still(self._entry.hull)
             except _Moved:
