@@ -24,6 +24,7 @@ file a spread column comes from, a migration) whose text changed at all, runs ag
 from __future__ import annotations
 
 import os
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -135,25 +136,27 @@ class _Mover:
             raise _Moved
         self.changes = changes
 
-    def still(self, hull: dict[str, tuple[int, int]]) -> bool:
-        """True when no offset of an entry moves: per file, ``hull`` is the lowest and highest offset its findings
-        name there, and every change lies after it, or before it without changing the length (a one-character
-        change in a 3,000-line schema moves none of the other tables' thousand findings). Raises ``_Moved`` when a
-        file the findings name changed beyond repair."""
-        for path, (low, high) in hull.items():
+    def still(self, offsets: dict[str, list[int]]) -> bool:
+        """True when no offset of an entry moves: ``offsets`` holds, per file, every offset its findings name there
+        (sorted), and each change lies after all of them, or keeps the length and holds none of them (a
+        one-character change in a 3,000-line schema moves none of the other tables' thousand findings). Raises
+        ``_Moved`` when a file the findings name changed beyond repair."""
+        for path, found in offsets.items():
             change = self.changes.get(path, False)
             if change is None:
                 continue
             if change is False:
                 raise _Moved
-            if change.start >= high or (change.old_end <= low and change.delta == 0):  # type: ignore[union-attr]
+            if change.start >= found[-1]:  # type: ignore[union-attr]
                 continue
+            if change.delta == 0 and bisect_right(found, change.start) == bisect_left(found, change.old_end):  # type: ignore[union-attr]
+                continue  # none lies strictly inside the change, and nothing after it moves
             return False
         return True
 
-    def violations(self, findings: list[Violation], hull: dict[str, tuple[int, int]]) -> list[Violation]:
+    def violations(self, findings: list[Violation], offsets: dict[str, list[int]]) -> list[Violation]:
         """``findings`` moved to the current texts: the very same objects when nothing moves."""
-        return findings if self.still(hull) else [self.violation(v) for v in findings]
+        return findings if self.still(offsets) else [self.violation(v) for v in findings]
 
     def range(self, rng: SourceRange | None) -> SourceRange | None:
         if rng is None:
@@ -201,24 +204,18 @@ def copy_violation(v: Violation) -> Violation:
                      v.supersedes)
 
 
-def _hull(by_rule: Found) -> dict[str, tuple[int, int]]:
-    """Per file, the lowest and highest offset the findings name there (ranges, related ranges, fix edits)."""
-    hull: dict[str, tuple[int, int]] = {}
-
-    def add(path: str, start: int, end: int) -> None:
-        low, high = hull.get(path, (start, end))
-        hull[path] = (min(low, start), max(high, end))
-
+def _offsets(by_rule: Found) -> dict[str, list[int]]:
+    """Per file, every offset the findings name there (ranges, related ranges, fix edits), sorted."""
+    found: dict[str, set[int]] = {}
     for _, findings in by_rule.values():
         for v in findings:
-            if v.range is not None:
-                add(v.range.path, v.range.start, v.range.end)
-            for r, _ in v.related:
-                add(r.path, r.start, r.end)
+            ranges = [v.range] if v.range is not None else []
+            ranges += [r for r, _ in v.related]
             if v.fix is not None:
-                for e in v.fix.edits:
-                    add(e.path, e.start, e.end)
-    return hull
+                ranges += [SourceRange(e.path, e.start, e.end) for e in v.fix.edits]
+            for rng in ranges:
+                found.setdefault(rng.path, set()).update((rng.start, rng.end))
+    return {path: sorted(values) for path, values in found.items()}
 
 
 # The findings an entry keeps are its own objects, never handed out: later stages of an analysis set a finding's
@@ -232,7 +229,7 @@ class _TableEntry:
     span: tuple[int, int]  # its pgTable(...) call, in the text the findings were computed on
     schema_key: tuple
     by_rule: Found
-    hull: dict[str, tuple[int, int]]  # per file the findings point into: their lowest and highest offset there
+    offsets: dict[str, list[int]]  # per file the findings point into: every offset they name there, sorted
 
 
 @dataclass(slots=True)
@@ -241,7 +238,7 @@ class _MigrationEntry:
     state_before: Any
     fields: tuple
     by_rule: Found
-    hull: dict[str, tuple[int, int]]
+    offsets: dict[str, list[int]]
 
 
 class RuleMemo:
@@ -282,7 +279,7 @@ class RuleMemo:
         texts: dict[str, str] = {}
         paths: set[str] = set()
         for entry in [*self._tables.values(), *self._migrations.values()]:
-            paths.update(entry.hull)
+            paths.update(entry.offsets)
         for path in paths:
             text = self._text(path)
             if text is not None:
@@ -360,11 +357,11 @@ class RuleMemo:
             old = view._entry if view is not None else None
             if old is not None and old.span == (rng.start, rng.end) and old.by_rule.keys() == by_rule.keys() and all(
                     by_rule[rule][1] is found for rule, (_, found) in old.by_rule.items()):
-                hull = old.hull  # every finding reused where it was
+                offsets = old.offsets  # every finding reused where it was
             else:
-                hull = _hull(by_rule)
-            hull.setdefault(rng.path, (rng.start, rng.start))  # the table's own text is read even without findings
-            self._new_tables[key] = _TableEntry(table, (rng.start, rng.end), self._schema_key, by_rule, hull)
+                offsets = _offsets(by_rule)
+            offsets.setdefault(rng.path, [rng.start])  # the table's own text is read even without findings
+            self._new_tables[key] = _TableEntry(table, (rng.start, rng.end), self._schema_key, by_rule, offsets)
 
     # --- migrations ------------------------------------------------------------------------------------------------
 
@@ -376,13 +373,13 @@ class RuleMemo:
                 or entry.fields != _migration_fields(migration)):
             return {}
         wanted = {rule: found for rule, found in entry.by_rule.items() if rule in keys and found[0] == keys[rule]}
-        mover = self._mover(set(entry.hull), migration.sql_path)
+        mover = self._mover(set(entry.offsets), migration.sql_path)
         if mover is None:
             return {}
         moved = {}
         for rule, (key, findings) in wanted.items():
             try:
-                moved[rule] = (key, mover.violations(findings, entry.hull))
+                moved[rule] = (key, mover.violations(findings, entry.offsets))
             except _Moved:
                 continue
         self.reused += len(moved)
@@ -391,7 +388,7 @@ class RuleMemo:
     def keep_migration(self, migration: Any, state_before: Any, by_rule: Found) -> None:
         """Like ``keep_table``: the memo's own objects, for the rules whose findings may be reused."""
         self._new_migrations[migration.sql_path] = _MigrationEntry(
-            migration.statements, state_before, _migration_fields(migration), by_rule, _hull(by_rule))
+            migration.statements, state_before, _migration_fields(migration), by_rule, _offsets(by_rule))
 
 
 class _TableView:
@@ -416,9 +413,9 @@ class _TableView:
             if not self._schema_same:
                 return None
         if self._mover is False:
-            self._mover = self._memo._mover(set(self._entry.hull), self._key[0])
+            self._mover = self._memo._mover(set(self._entry.offsets), self._key[0])
             try:
-                self._still = self._mover is not None and self._mover.still(self._entry.hull)
+                self._still = self._mover is not None and self._mover.still(self._entry.offsets)
             except _Moved:
                 self._mover = None
         if self._mover is None:
