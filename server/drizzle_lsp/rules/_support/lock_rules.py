@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from drizzle_lsp.analysis.locks import LockFact
 from drizzle_lsp.model import DatabaseSchema, Migration, Operation, OpKind, Statement, Table
 from drizzle_lsp.rules._support.identifiers import quoted, table_label
+from drizzle_lsp.rules._support.statement_facts import per_statements, position_of
 from drizzle_lsp.rules._support.transactions import transaction_map
 from drizzle_lsp.rules.framework import Fix, MigrationContext, TextEdit
 
@@ -102,17 +103,27 @@ def transaction_block_reason(ctx: MigrationContext) -> str | None:
 def _transaction_open_at(migration: Migration, statement: Statement) -> bool:
     """Whether the migrator's transaction is still open at ``statement``: an explicit COMMIT earlier in the file ends
     it (the statements after it autocommit) until a BEGIN opens another one."""
-    is_open = True
-    for earlier in migration.statements:
-        if earlier is statement:
-            break
-        for op in earlier.operations:
-            if op.kind is OpKind.TRANSACTION:
-                if op.transaction in _ENDS_TRANSACTION:
-                    is_open = False
-                elif op.transaction == "begin":
-                    is_open = True
-    return is_open
+    statements = migration.statements
+    return _open_before(statements)[position_of(statements, statement)]
+
+
+def _open_before(statements: list[Statement]) -> list[bool]:
+    """Whether the migrator's transaction is open before each statement, then after the last one: once per parse,
+    not by walking the migration for every CREATE INDEX."""
+    def compute() -> list[bool]:
+        is_open = True
+        states = []
+        for earlier in statements:
+            states.append(is_open)
+            for op in earlier.operations:
+                if op.kind is OpKind.TRANSACTION:
+                    if op.transaction in _ENDS_TRANSACTION:
+                        is_open = False
+                    elif op.transaction == "begin":
+                        is_open = True
+        states.append(is_open)
+        return states
+    return per_statements(statements, "lock_rules: transaction open before", compute)
 
 
 def concurrently_fix(ctx: MigrationContext, op: Operation, keyword_after: str) -> Fix | None:
