@@ -154,9 +154,14 @@ def _taken_over(memo: _Generation, project, replay, migration: Migration, statem
         return None
     if known.version != getattr(project, "postgres_version", 16):
         return None
-    contexts = _contexts(replay, statement)
-    if contexts is None or len(contexts) != len(known.contexts) or any(
-            new is not old for new, old in zip(contexts, known.contexts)):
+    if replay is None or not hasattr(replay, "context") or not hasattr(replay, "after"):
+        return None
+    count = 0
+    for op in _operations(statement):  # the same statement object: the same operations
+        if count >= len(known.contexts) or replay.context(op) is not known.contexts[count]:
+            return None
+        count += 1
+    if count != len(known.contexts):
         return None
     if memo.start(project, migration) is not known.start:
         return None

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from drizzle_lsp.analysis.migrator import has_no_transaction_marker
 from drizzle_lsp.model import Migration, Operation, OpKind, Statement
+from drizzle_lsp.rules._support.statement_facts import per_statements
 from drizzle_lsp.sql.splitter import split_chunks
 
 TRANSACTION = "transaction"
@@ -96,14 +97,12 @@ class TransactionMap:
                 # In transaction mode this file may be the first pending one, so the migrator's transaction is open at
                 # its start even when an earlier file committed explicitly.
                 current, opener = fresh(), MIGRATOR
-            chunk_of, shared = _chunks(migration)
+            chunks, shared, controls = _statement_facts(migration)
             implicit: dict[int, int] = {}  # chunk -> the implicit transaction of its multi-statement query
             # A per-file runner that honours the marker (drizzle-lsp migrate) sends such a file statement by statement.
             statement_by_statement = self.migrator == NO_TRANSACTION or (
                 self.migrator == PER_FILE and has_no_transaction_marker(migration.text))
-            for statement in migration.statements:
-                control = _transaction_control(statement)
-                chunk = chunk_of(statement)
+            for statement, chunk, control in zip(migration.statements, chunks, controls):
                 if statement_by_statement:
                     # Every request stands alone: even an explicit BEGIN does not outlive it; a chunk holding several
                     # statements is one request, run as one implicit transaction.
@@ -177,6 +176,23 @@ class TransactionMap:
     def in_same_transaction(self, first: Statement, second: Statement) -> bool:
         a, b = self.ref(first), self.ref(second)
         return a is not None and b is not None and a.transaction == b.transaction
+
+
+def _statement_facts(migration: Migration) -> tuple[list[int], set[int], list[str | None]]:
+    """(the breakpoint chunk of each statement, the chunks shared by several statements, the transaction control of
+    each statement), once per parse of the migration: a keystroke in one migration builds a new map, and the
+    migrations before it keep theirs."""
+    text = migration.text
+
+    def compute() -> tuple[str, list[int], set[int], list[str | None]]:
+        chunk_of, shared = _chunks(migration)
+        return (text, [chunk_of(s) for s in migration.statements], shared,
+                [_transaction_control(s) for s in migration.statements])
+
+    known = per_statements(migration.statements, "transactions: chunks", compute)
+    if known[0] != text:  # the same statements under another text: never from a parse, but then nothing is reused
+        known = compute()
+    return known[1], known[2], known[3]
 
 
 def _chunks(migration: Migration):
