@@ -9,8 +9,8 @@ document with given content (``window/showDocument`` only opens a URI the client
 shown in the finding's hover, and the action runs a command that returns the text and tells the user why it was not
 applied; the VS Code extension opens that text in an untitled editor (its executeCommand middleware).
 
-A diagnostic's ``data`` says where its finding is and for which document version; its fixes are taken from the
-finding the server holds (computed with the analysis, never by re-linting) only while that version is still the one
+A diagnostic's ``data`` says which rule and fix it shows and for which document version; its fixes are taken from the
+finding the server holds (found by rule, fix title and range) (computed with the analysis, never by re-linting) only while that version is still the one
 analysed, carry the document versions (the client refuses them if the text moved on), and never touch a file outside
 the workspace.
 """
@@ -51,7 +51,7 @@ def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
     for diagnostic in diagnostics:
         data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
         rule = data.get("rule") or (str(diagnostic.code) if diagnostic.code else None)
-        finding = _finding_of(ls, path, data)
+        finding = _finding_of(ls, path, data, diagnostic.range)
         fix = finding.fix if finding is not None else None
         if fix is not None and not fix.is_preview:
             edit = fix_workspace_edit(ls, fix)
@@ -63,7 +63,7 @@ def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
                     is_preferred=fix.applicability == "safe",
                     edit=edit,
                 ))
-        for fix_object in _extra_fixes(ls, path, data):
+        for fix_object in _extra_fixes(ls, path, data, diagnostic.range):
             if fix_object in offered:
                 continue  # one split serves every finding of its migration: offer it once per request
             offered.append(fix_object)
@@ -146,25 +146,33 @@ def _fix_all(ls, path: str, text: str) -> types.CodeAction | None:
     return types.CodeAction(title=f"drizzle-lsp: fix all safe problems ({len(chosen)})", kind=FIX_ALL_KIND, edit=edit)
 
 
-def _finding_of(ls, path: str, data: dict) -> Any:
-    """The finding a diagnostic was published for, among those the server holds; None when it is gone or the
-    document moved on since (its fixes would be for another text)."""
-    at, rule = data.get("at"), data.get("rule")
-    if not isinstance(at, list) or len(at) != 2 or data.get("version") != ls.versions.get(path):
+def _finding_of(ls, path: str, data: dict, where: Any) -> Any:
+    """The finding a diagnostic was published for (by rule, fix title and range), among those the server holds;
+    None when it is gone or the document moved on since (its fixes would be for another text). ``where`` is the
+    diagnostic's range, an lsprotocol ``Range`` or its JSON."""
+    rule = data.get("rule")
+    if data.get("version") != ls.versions.get(path) or where is None:
         return None
+    if isinstance(where, dict):
+        try:
+            where = types.Range(types.Position(**where["start"]), types.Position(**where["end"]))
+        except (KeyError, TypeError):
+            return None
+    index = LineIndex(ls.session.text_of(path) or "", ls.encoding)
+    start, end = index.offset(where.start), index.offset(where.end)
     title = (data.get("fix") or {}).get("title")
     for violation in ls.session.findings.get(path, []):
-        if (violation.rule == rule and violation.range and [violation.range.start, violation.range.end] == at
+        if (violation.rule == rule and violation.range and (violation.range.start, violation.range.end) == (start, end)
                 and (title is None or (violation.fix is not None and violation.fix.title == title))):
             return violation
     return None
 
 
-def _extra_fixes(ls, path: str, data: dict) -> list[Any]:
+def _extra_fixes(ls, path: str, data: dict, where: Any) -> list[Any]:
     """The extra fixes (splits) of the finding a diagnostic came from, taken from the findings the server holds."""
     if not data.get("extraFixes"):
         return []
-    finding = _finding_of(ls, path, data)
+    finding = _finding_of(ls, path, data, where)
     return list(finding.extra_fixes) if finding is not None else []  # gone since it was published: nothing stale
 
 
@@ -173,7 +181,7 @@ def _extra_fix_action(ls, path: str, diagnostic: types.Diagnostic, data: dict, f
         return types.CodeAction(
             title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
             command=types.Command(title=fix.title, command=SHOW_SPLIT_PREVIEW,
-                                  arguments=[path_to_uri(path), data.get("rule"), data.get("at")]),
+                                  arguments=[path_to_uri(path), data.get("rule"), _range_json(diagnostic.range)]),
         )
     if not fix.edits and not fix.creations:
         return None  # a split whose computation failed (logged): an empty edit would look applied and do nothing
@@ -184,6 +192,11 @@ def _extra_fix_action(ls, path: str, diagnostic: types.Diagnostic, data: dict, f
         title=fix.title + (" (review: changes behaviour)" if fix.applicability == "unsafe" else ""),
         kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic], is_preferred=False, edit=edit,
     )
+
+
+def _range_json(where: types.Range) -> dict:
+    return {"start": {"line": where.start.line, "character": where.start.character},
+            "end": {"line": where.end.line, "character": where.end.character}}
 
 
 def fix_workspace_edit(ls, fix) -> types.WorkspaceEdit | None:
@@ -230,8 +243,8 @@ def show_split_preview(ls, args: list[Any]) -> dict | None:
     if len(args) < 3 or not isinstance(args[0], str):
         return None
     path = uri_to_path(args[0])
-    fixes = [f for f in _extra_fixes(ls, path, {"rule": args[1], "at": args[2], "extraFixes": True,
-                                               "version": ls.versions.get(path)}) if f.is_preview]
+    fixes = [f for f in _extra_fixes(ls, path, {"rule": args[1], "extraFixes": True, "version": ls.versions.get(path)},
+                                     args[2]) if f.is_preview]
     if not fixes:
         return None
     fix = fixes[0]

@@ -1,7 +1,7 @@
 """Violations to LSP diagnostics.
 
-A diagnostic's ``data`` names its fixes (title, applicability) together with the finding's offsets and the document
-version it was computed for; the code action takes the edits from the finding the server holds for that version
+A diagnostic's ``data`` names its fixes (title, applicability) and the document version it was computed for; the
+code action takes the edits from the finding the server holds for that version
 (``lsp/actions.py``), so a code action never re-lints and a stale diagnostic offers no stale edit. The edits are not
 encoded into every diagnostic: a schema file with a thousand findings, each with a fix, made the published JSON 1.5 MB
 and its encoding a third of a keystroke's time.
@@ -75,8 +75,9 @@ def _data(violation: Any, version: int | None) -> dict:
     fix, extra = violation.fix, getattr(violation, "extra_fixes", ())
     if (fix is None and not extra) or violation.range is None:
         return data
-    # Where the finding is and for which version: the code action finds it again among the findings the server holds.
-    data["at"] = [violation.range.start, violation.range.end]
+    # For which version: the code action finds the finding again (by rule, fix title and range) among those the
+    # server holds for that version. No offsets here: typing moves them, and every diagnostic after the cursor would
+    # have to be encoded again.
     data["version"] = version
     if fix is not None:
         data["fix"] = {"title": fix.title, "applicability": fix.applicability}
@@ -156,8 +157,7 @@ class DiagnosticsEncoder:
                           index_for(r.path).line_character(max(r.start, r.end)), message)
                          for r, message in violation.related) if violation.related else (),
                    (fix.title, fix.applicability) if fix is not None else None,
-                   tuple((f.title, f.applicability, f.is_preview) for f in extra) if extra else (),
-                   (where.start, where.end) if where is not None and (fix is not None or extra) else None)
+                   tuple((f.title, f.applicability, f.is_preview) for f in extra) if extra else ())
             encoded = previous.get(key) or current.get(key)
             if encoded is None:
                 (item,) = to_json([violation], text, encoding, None, ls, index=index, index_for=index_for)

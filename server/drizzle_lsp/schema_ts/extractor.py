@@ -6,6 +6,7 @@ after an edit only the declarations whose text (or whose inputs' text) changed a
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,6 +53,22 @@ class _FileState:
     syntax_problems: list[Problem] | None = None
 
 
+# The file states long-lived extractors hold, by path: fix builders read the tree the extractor has just parsed
+# (incrementally) instead of parsing the whole file again on every keystroke (``parsed_now``).
+_LIVE: weakref.WeakValueDictionary[str, _FileState] = weakref.WeakValueDictionary()
+
+
+def parsed_now(path: str, text: str) -> tuple[ParsedFile, FileIndex] | None:
+    """The tree and declaration index an extractor holds for ``path`` while its text is ``text``, else None. They
+    stay valid until that extractor's next ``update`` of the file: use them within the analysis that read ``text``."""
+    state = _LIVE.get(path)
+    if state is None or not (state.parsed.text is text or state.parsed.text == text):
+        return None
+    if state.index is None:
+        state.index = FileIndex.build(state.parsed)
+    return state.parsed, state.index
+
+
 class SchemaExtractor:
     def __init__(self, dialect: str = "postgresql", casing: str | None = None,
                  read_file: Callable[[str], str | None] | None = None):
@@ -73,11 +90,12 @@ class SchemaExtractor:
     def update(self, path: str, text: str) -> None:
         state = self._files.get(path)
         if state is None:
-            self._files[path] = _FileState(ParsedFile(path, text))
+            state = self._files[path] = _FileState(ParsedFile(path, text))
         elif state.parsed.text != text:
             state.parsed.update(text)
             state.index = None
             state.syntax_problems = None
+        _LIVE[path] = state
 
     def remove(self, path: str) -> None:
         self._files.pop(path, None)
@@ -104,6 +122,8 @@ class SchemaExtractor:
             elif previous.parsed.text != text:
                 previous.parsed.update(text)
                 previous.index = None
+            if self._loaded.get(path) is not None:
+                _LIVE[path] = self._loaded[path]
         return self._loaded.get(path)
 
     def _index_of(self, path: str) -> FileIndex | None:

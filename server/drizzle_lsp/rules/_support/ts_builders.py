@@ -24,6 +24,7 @@ import tree_sitter
 
 from drizzle_lsp.model.source import SourceRange
 from drizzle_lsp.rules.framework import Fix, TextEdit
+from drizzle_lsp.schema_ts.extractor import parsed_now
 from drizzle_lsp.schema_ts.parser import ParsedFile
 from drizzle_lsp.schema_ts.scope import FileIndex
 
@@ -86,7 +87,7 @@ def _read_disk(path: str) -> str | None:
     return text
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=4)  # a parse of a 3,000-line schema holds megabytes: keep few
 def _parse(path: str, text: str) -> SchemaSource:
     parsed = ParsedFile(path, text)
     return SchemaSource(path, parsed, FileIndex.build(parsed))
@@ -97,7 +98,10 @@ def schema_source(ctx: object, path: str) -> SchemaSource | None:
     text = reader(path) if callable(reader) else None
     if text is None and os.path.isfile(path):
         text = _read_disk(path)
-    return _parse(path, text) if text is not None else None
+    if text is None:
+        return None
+    live = parsed_now(path, text)  # the extractor parsed this very text, incrementally
+    return SchemaSource(path, *live) if live is not None else _parse(path, text)
 
 
 @dataclass
