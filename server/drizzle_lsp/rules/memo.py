@@ -158,32 +158,35 @@ class _Mover:
         """``findings`` moved to the current texts: the very same objects when nothing moves."""
         return findings if self.still(offsets) else [self.violation(v) for v in findings]
 
+    def _offset(self, path: str, offset: int) -> int:
+        change = self.changes.get(path, False)
+        if change is None:
+            return offset
+        if change is False:
+            raise _Moved
+        if offset <= change.start:  # type: ignore[union-attr]
+            return offset
+        if offset >= change.old_end:  # type: ignore[union-attr]
+            return offset + change.delta  # type: ignore[union-attr]
+        raise _Moved
+
     def range(self, rng: SourceRange | None) -> SourceRange | None:
         if rng is None:
             return None
-        if rng.path not in self.changes:
-            raise _Moved
-        change = self.changes[rng.path]
-        if change is None:
-            return rng
-        start, end = change.move(rng.start), change.move(rng.end)
-        if start is None or end is None:
-            raise _Moved
+        start, end = self._offset(rng.path, rng.start), self._offset(rng.path, rng.end)
         return rng if start == rng.start and end == rng.end else SourceRange(rng.path, start, end)
-
-    def edit(self, edit: TextEdit) -> TextEdit:
-        moved = self.range(SourceRange(edit.path, edit.start, edit.end))
-        assert moved is not None
-        return edit if (moved.start, moved.end) == (edit.start, edit.end) else TextEdit(edit.path, moved.start,
-                                                                                         moved.end, edit.new_text)
 
     def fix(self, fix: Fix | None) -> Fix | None:
         if fix is None or not fix.edits:
             return fix
-        edits = tuple(self.edit(e) for e in fix.edits)
-        if all(a is b for a, b in zip(edits, fix.edits)):
-            return fix
-        return Fix(fix.title, edits, fix.applicability, fix.creations, fix.preview, fix.preview_reason)
+        edits, moved = [], False
+        for e in fix.edits:
+            start, end = self._offset(e.path, e.start), self._offset(e.path, e.end)
+            if start != e.start or end != e.end:
+                e, moved = TextEdit(e.path, start, end, e.new_text), True
+            edits.append(e)
+        return Fix(fix.title, tuple(edits), fix.applicability, fix.creations, fix.preview,
+                   fix.preview_reason) if moved else fix
 
     def violation(self, v: Violation) -> Violation:
         """``v`` moved; ``v`` itself when none of its offsets moves (a change of the same length elsewhere)."""
