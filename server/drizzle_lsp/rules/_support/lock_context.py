@@ -90,12 +90,11 @@ def op_infos(project, ref_or_migration, statement: Statement | None = None) -> l
         return cached.infos
     known = _taken_over(memo, project, replay, migration, statement)
     if known is None:
-        contexts = _contexts(replay, statement)
-        infos = _compute_op_infos(project, replay, migration, statement)
-        start = memo.start(project, migration) if contexts is not None else None
-        if start is None:
-            contexts = None  # facts read from the statements before it (not one of the project's migrations)
-        known = _Known(statement, infos, contexts, start, getattr(project, "postgres_version", 16))
+        infos, replayed = _compute_op_infos(project, replay, migration, statement)
+        # Facts read from the statements before it instead (no replay context, or not one of the project's
+        # migrations) are never taken over: those statements may have changed.
+        start = memo.start(project, migration) if replayed and hasattr(replay, "after") else None
+        known = _Known(statement, infos, start is not None, start, getattr(project, "postgres_version", 16))
     memo.infos[id(statement)] = known
     return known.infos
 
@@ -106,7 +105,7 @@ class _Known:
 
     statement: Statement  # held, so that the id the facts are filed under stays unique
     infos: list[OpInfo]
-    contexts: tuple | None  # the replay's context of each operation (None: the replay did not know them)
+    replayed: bool  # derived from the replay alone: the context of each operation and the schema at ``start``
     start: DatabaseSchema | None  # the replayed schema when the statement's migration starts
     version: int
 
@@ -136,33 +135,24 @@ def _generation(project, replay) -> _Generation:
     return memo
 
 
-def _contexts(replay, statement: Statement) -> tuple | None:
-    """The replay's context of each operation of ``statement``, or None when it lacks one."""
-    if replay is None or not hasattr(replay, "context") or not hasattr(replay, "after"):
-        return None
-    contexts = tuple(replay.context(op) for op in _operations(statement))
-    return None if any(c is None for c in contexts) else contexts
-
-
 def _taken_over(memo: _Generation, project, replay, migration: Migration, statement: Statement) -> _Known | None:
-    """The facts the previous analysis found for ``statement``, when they still hold: a replay that resumes after an
-    unchanged migration keeps its operations' contexts (the same objects, so the same schema before each one and the
-    same answer to "was the table new"), and the schema at the migration's start is the same object too. A keystroke
-    in the last migration then leaves the facts of the migrations before it as they were."""
+    """The facts the previous analysis found for ``statement``, when they still hold: each fact is derived from the
+    operation (the same statement object holds the same operations), the replayed schema just before it, whether its
+    table is new, the PostgreSQL version and the schema at the migration's start. A replay that resumes after an
+    unchanged migration hands on the very same (never mutated) schema objects, so identity proves them unchanged: a
+    keystroke in the last migration leaves the facts of the migrations before it as they were."""
     known = memo.previous.get(id(statement))
-    if known is None or known.statement is not statement or known.contexts is None:
+    if known is None or known.statement is not statement or not known.replayed:
         return None
     if known.version != getattr(project, "postgres_version", 16):
         return None
     if replay is None or not hasattr(replay, "context") or not hasattr(replay, "after"):
         return None
-    count = 0
-    for op in _operations(statement):  # the same statement object: the same operations
-        if count >= len(known.contexts) or replay.context(op) is not known.contexts[count]:
+    for info in known.infos:  # one per operation, in order
+        context = replay.context(info.op)
+        if context is None or context.state_before is not info.state_before or \
+                bool(context.table_is_new) != info.table_is_new:
             return None
-        count += 1
-    if count != len(known.contexts):
-        return None
     if memo.start(project, migration) is not known.start:
         return None
     for info in known.infos:
@@ -181,20 +171,23 @@ def analysis_memo(project) -> dict:
 _memo = _Generation(None, None, {})
 
 
-def _compute_op_infos(project, replay, migration, statement: Statement) -> list[OpInfo]:
+def _compute_op_infos(project, replay, migration, statement: Statement) -> tuple[list[OpInfo], bool]:
+    """The facts, and whether the replay gave the context of every operation."""
     version = getattr(project, "postgres_version", 16)
     out = []
+    replayed = True
     for op in _operations(statement):
         context = replay.context(op) if replay is not None and hasattr(replay, "context") else None
         if context is not None:
             state, is_new = context.state_before, bool(context.table_is_new)
         else:
+            replayed = False
             state, is_new = None, _created_earlier_in(migration, statement, op.table, op.schema)
         fact = lock_facts(op, state, version) if op.kind is not OpKind.DO_BLOCK else None
         info = OpInfo(migration, statement, op, state, is_new, fact, [])
         info.locks = _existing_locks(project, info)
         out.append(info)
-    return out
+    return out, replayed
 
 
 def _operations(statement: Statement) -> Iterator[Operation]:

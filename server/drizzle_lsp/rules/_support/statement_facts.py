@@ -28,21 +28,24 @@ _lock = threading.Lock()  # an analysis thread and a code action may ask at once
 def per_statements(statements: list, name: str, compute: Callable[[], T]) -> T:
     """``compute()`` for ``statements``, or what it gave the last time the same list was asked for ``name``."""
     key = id(statements)
-    with _lock:
-        entry = _memo.get(key)
-        if entry is None or entry[0] is not statements:
-            entry = _memo[key] = (statements, {})
-            if len(_memo) > _LIMIT:
-                _memo.popitem(last=False)
-        else:
-            _memo.move_to_end(key)
+    entry = _memo.get(key)
+    if entry is not None and entry[0] is statements:
+        try:
+            _memo.move_to_end(key)  # most recently used last
+        except KeyError:  # dropped meanwhile by another thread: the facts are still right
+            pass
         facts = entry[1]
         if name in facts:
             return facts[name]
-    value = compute()
-    with _lock:
-        facts.setdefault(name, value)
-    return value
+    else:
+        with _lock:
+            entry = _memo.get(key)
+            if entry is None or entry[0] is not statements:
+                entry = _memo[key] = (statements, {})
+                while len(_memo) > _LIMIT:
+                    _memo.popitem(last=False)
+        facts = entry[1]
+    return facts.setdefault(name, compute())
 
 
 def positions(statements: list) -> dict[int, int]:
