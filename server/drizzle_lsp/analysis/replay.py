@@ -26,6 +26,17 @@ class OpContext:
     parent: Operation | None = None  # the DO block holding this operation
 
 
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """The replay just after one statement of a migration."""
+
+    statement: Statement
+    frozen: DatabaseSchema  # the state after it (frozen states are never mutated)
+    contexts: int  # how many contexts of the migration precede the next statement
+    problems: int  # how many problems of the migration the statements so far caused
+    at_start: frozenset[str]  # the tables that existed when the migration started (a rename adds the new name)
+
+
 @dataclass(slots=True)
 class Replay:
     dialect: str
@@ -39,6 +50,10 @@ class Replay:
     # later replay of the same history reuses the prefix whose statement lists are the very same objects (the
     # parse cache hands out the same list while a file's text is unchanged).
     _steps: list[tuple[str, list[Statement], int]] = field(default_factory=list)
+    # Per replayed migration tag, where the replay stood after each of its statements: a later replay resumes inside
+    # the first changed migration, after its leading statements that are the very same objects (the parse cache
+    # reuses the statements of unchanged breakpoint chunks), instead of replaying the whole file.
+    _marks: dict[str, list[_Mark]] = field(default_factory=dict)
 
     @property
     def final(self) -> DatabaseSchema:
@@ -70,22 +85,68 @@ def replay(migrations: list[Migration], dialect: str, initial: DatabaseSchema | 
         frozen = result.after[migrations[kept - 1].tag]
         state = thaw(frozen)
     else:
-        start = copy.deepcopy(initial) if initial is not None else DatabaseSchema(dialect=dialect)
+        # The very same empty start as ``previous``: a replay resuming inside the first migration (and the rules'
+        # memo, keyed on the state before each migration) can then tell that nothing before it changed.
+        reuse_start = initial is None and previous is not None and previous.dialect == dialect
+        start = (previous.initial if reuse_start else  # type: ignore[union-attr]
+                 copy.deepcopy(initial) if initial is not None else DatabaseSchema(dialect=dialect))
         result = Replay(dialect=dialect, initial=start)
         state = copy.deepcopy(start)
         frozen = copy.deepcopy(state)  # equal to ``state``; frozen states are never mutated, so one copy serves all
-    for migration in migrations[kept:]:
+    for number, migration in enumerate(migrations[kept:]):
         before = len(result.contexts)
         at_start = {key for key in state.tables}
         applier = Applier(state, dialect)
-        for statement in migration.statements:
+        marks: list[_Mark] = []
+        if number == 0 and previous is not None and initial is None:
+            # The first changed migration: take over its unchanged leading statements.
+            resumed = _resume_inside(previous, result, migration, marks, applier)
+            if resumed is not None:
+                frozen, at_start = resumed
+        for statement in migration.statements[len(marks):]:
             for op in statement.operations:
                 frozen = _visit(result, applier, migration, statement, op, None, frozen, at_start)
+            marks.append(_Mark(statement, frozen, len(result.contexts) - before, len(applier.problems),
+                               frozenset(at_start)))
+        result._marks[migration.tag] = marks
         result.after[migration.tag] = frozen
         result.problems_by_migration[migration.tag] = applier.problems
         result.problems.extend(applier.problems)
         result._steps.append((migration.tag, migration.statements, len(result.contexts) - before))
+        state = applier.state
     return result
+
+
+def _resume_inside(previous: Replay, result: Replay, migration: Migration, marks: list[_Mark],
+                   applier: Applier) -> tuple[DatabaseSchema, set[str]] | None:
+    """Take over from ``previous`` the replay of ``migration``'s leading statements that are the very same objects
+    (filling ``marks``, ``result``'s contexts and ``applier``'s problems and state), when the migration started from
+    the very same state. Returns (the frozen state after them, the tables at start) or None to replay it whole."""
+    old_marks = previous._marks.get(migration.tag)
+    start = next((i for i, step in enumerate(previous._steps) if step[0] == migration.tag), None)
+    if not old_marks or start is None:
+        return None
+    before_old = previous.after[previous._steps[start - 1][0]] if start > 0 else previous.initial
+    before_new = list(result.after.values())[-1] if result.after else result.initial
+    if before_old is not before_new:
+        return None
+    same = 0
+    for mark, statement in zip(old_marks, migration.statements):
+        if mark.statement is not statement:
+            break
+        same += 1
+    if same == 0:
+        return None
+    last = old_marks[same - 1]
+    first_context = sum(step[2] for step in previous._steps[:start])
+    for ctx in previous.contexts[first_context:first_context + last.contexts]:
+        ctx.migration = migration
+        result.contexts.append(ctx)
+        result._by_op[id(ctx.op)] = ctx
+    applier.problems.extend(previous.problems_by_migration.get(migration.tag, [])[:last.problems])
+    applier.state = thaw(last.frozen)
+    marks.extend(old_marks[:same])
+    return last.frozen, set(last.at_start)
 
 
 def _reusable_prefix(previous: Replay | None, migrations: list[Migration], dialect: str) -> int:
@@ -108,6 +169,7 @@ def _resume(previous: Replay, migrations: list[Migration]) -> Replay:
     for step, migration in zip(previous._steps, migrations):
         count += step[2]
         result._steps.append(step)
+        result._marks[migration.tag] = previous._marks.get(migration.tag, [])
         result.after[migration.tag] = previous.after[migration.tag]
         problems = previous.problems_by_migration.get(migration.tag, [])
         result.problems_by_migration[migration.tag] = problems
