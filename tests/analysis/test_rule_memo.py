@@ -15,6 +15,7 @@ import pytest
 from drizzle_lsp.analysis.session import Session
 from drizzle_lsp.rules.memo import TextChange, text_change
 from drizzle_lsp.rules.registry import get_registry
+from tests.analysis.test_session_incremental import _fresh
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
@@ -52,14 +53,6 @@ def test_offsets_move_with_the_text_and_offsets_inside_the_change_do_not() -> No
 
 
 # --- typing gives the findings of a fresh analysis ---------------------------------------------------------------
-
-def _fresh(root: Path, overrides: dict[str, str]) -> dict:
-    session = Session([str(root)])
-    for path, text in overrides.items():
-        session.set_document(path, text)
-    session.reload_all()
-    return session.findings
-
 
 def _signature(findings: dict) -> dict:
     # Fixes compared by their edits (a split is compared by title: building it is what the memo must not change).

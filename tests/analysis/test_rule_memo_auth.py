@@ -110,24 +110,40 @@ def test_the_declared_version_updates_the_findings_of_unchanged_tables(tmp_path:
     assert not any(rule == "better-auth-stale-issuer" for rule, _ in _auth(session, schema))
 
 
+_PG_AUTH = """
+            import { betterAuth } from 'better-auth';
+            import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+            import { db } from './db';
+
+            export const auth = betterAuth({ database: drizzleAdapter(db, { provider: 'pg' }) });
+        """
+
+
+def _user_table(name: str, id_column: str = "text('id').primaryKey()",
+                email_column: str = "text('email').notNull()") -> str:
+    """Better Auth's user table as its generator writes it, exported and named ``name`` (``id`` and ``email`` as
+    given: the tests take the key or the uniqueness away)."""
+    return f"""
+            import {{ boolean, pgTable, text, timestamp }} from 'drizzle-orm/pg-core';
+
+            export const {name} = pgTable('{name}', {{
+              id: {id_column},
+              name: text('name').notNull(),
+              email: {email_column},
+              emailVerified: boolean('email_verified').default(false).notNull(),
+              image: text('image'),
+              createdAt: timestamp('created_at').defaultNow().notNull(),
+              updatedAt: timestamp('updated_at').defaultNow().notNull(),
+            }});
+        """
+
+
 def test_typing_that_hides_the_core_tables_turns_detection_off_for_the_other_tables(tmp_path: Path) -> None:
     """No package.json and no betterAuth() call: Better Auth is detected by its session table alone. Typing in its
     `token` key hides it, and the findings of the user table (unchanged, in another file) must go."""
     root = _write(tmp_path / "detected", {
         "drizzle.config.ts": _CONFIG,
-        "schema/users.ts": """
-            import { boolean, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-            export const user = pgTable('user', {
-              id: text('id').primaryKey(),
-              name: text('name').notNull(),
-              email: text('email').notNull(),
-              emailVerified: boolean('email_verified').default(false).notNull(),
-              image: text('image'),
-              createdAt: timestamp('created_at').defaultNow().notNull(),
-              updatedAt: timestamp('updated_at').defaultNow().notNull(),
-            });
-        """,
+        "schema/users.ts": _user_table("user"),
         "schema/sessions.ts": """
             import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
             import { user } from './users';
@@ -164,26 +180,9 @@ def test_typing_in_the_referenced_table_updates_the_referencing_tables_findings(
     root = _write(tmp_path / "parents", {
         "package.json": '{ "name": "parents", "dependencies": { "better-auth": "1.7.25" } }\n',
         "drizzle.config.ts": _CONFIG,
-        "auth.ts": """
-            import { betterAuth } from 'better-auth';
-            import { drizzleAdapter } from 'better-auth/adapters/drizzle';
-            import { db } from './db';
-
-            export const auth = betterAuth({ database: drizzleAdapter(db, { provider: 'pg' }) });
-        """,
-        "schema/users.ts": """
-            import { boolean, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-            export const user = pgTable('user', {
-              id: text('id').notNull(),
-              name: text('name').notNull(),
-              email: text('email').notNull().unique(),
-              emailVerified: boolean('email_verified').default(false).notNull(),
-              image: text('image'),
-              createdAt: timestamp('created_at').defaultNow().notNull(),
-              updatedAt: timestamp('updated_at').defaultNow().notNull(),
-            });
-        """,
+        "auth.ts": _PG_AUTH,
+        "schema/users.ts": _user_table("user", id_column="text('id').notNull()",
+                                       email_column="text('email').notNull().unique()"),
         "schema/sessions.ts": """
             import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
@@ -274,26 +273,8 @@ def test_another_table_taking_over_a_model_updates_the_findings_of_the_one_that_
     root = _write(tmp_path / "takeover", {
         "package.json": '{ "name": "takeover", "dependencies": { "better-auth": "1.7.25" } }\n',
         "drizzle.config.ts": _CONFIG,
-        "auth.ts": """
-            import { betterAuth } from 'better-auth';
-            import { drizzleAdapter } from 'better-auth/adapters/drizzle';
-            import { db } from './db';
-
-            export const auth = betterAuth({ database: drizzleAdapter(db, { provider: 'pg' }) });
-        """,
-        "schema/a.ts": """
-            import { boolean, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-            export const user = pgTable('user', {
-              id: text('id').primaryKey(),
-              name: text('name').notNull(),
-              email: text('email').notNull(),
-              emailVerified: boolean('email_verified').default(false).notNull(),
-              image: text('image'),
-              createdAt: timestamp('created_at').defaultNow().notNull(),
-              updatedAt: timestamp('updated_at').defaultNow().notNull(),
-            });
-        """,
+        "auth.ts": _PG_AUTH,
+        "schema/a.ts": _user_table("user"),
         "schema/z.ts": """
             import { pgTable, text } from 'drizzle-orm/pg-core';
 
@@ -321,19 +302,7 @@ def test_exports_turning_singular_switch_the_guessed_use_plural_for_the_other_fi
     root = _write(tmp_path / "plural", {
         "package.json": '{ "name": "plural", "dependencies": { "better-auth": "1.7.25" } }\n',
         "drizzle.config.ts": _CONFIG,
-        "schema/a.ts": """
-            import { boolean, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-            export const users = pgTable('users', {
-              id: text('id').primaryKey(),
-              name: text('name').notNull(),
-              email: text('email').notNull(),
-              emailVerified: boolean('email_verified').default(false).notNull(),
-              image: text('image'),
-              createdAt: timestamp('created_at').defaultNow().notNull(),
-              updatedAt: timestamp('updated_at').defaultNow().notNull(),
-            });
-        """,
+        "schema/a.ts": _user_table("users"),
         "schema/b.ts": """
             import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 

@@ -214,7 +214,9 @@ async def test_hover_on_a_finding_explains_the_rule(client: LanguageClient, proj
     assert "docs/rules/require-concurrent-index.md" in text
 
 
-async def test_schema_edit_updates_diagnostics_and_quick_fix_applies(client: LanguageClient, project):
+async def _add_a_timestamp_column(client: LanguageClient, project):
+    """Opens the schema, adds a `timestamp` column in the editor (version 2) and waits for its prefer-timestamptz
+    finding. Returns (schema path, edited text, that diagnostic)."""
     await start(client, project, "neovim@v0.7.0")
     schema = project / "src" / "schema.ts"
     original = schema.read_text()
@@ -226,7 +228,11 @@ async def test_schema_edit_updates_diagnostics_and_quick_fix_applies(client: Lan
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
     ))
     found = await _wait_for_diagnostics(client, schema.as_uri(), lambda d: any(x.code == "prefer-timestamptz" for x in d))
-    finding = next(d for d in found if d.code == "prefer-timestamptz")
+    return schema, edited, next(d for d in found if d.code == "prefer-timestamptz")
+
+
+async def test_schema_edit_updates_diagnostics_and_quick_fix_applies(client: LanguageClient, project):
+    schema, edited, finding = await _add_a_timestamp_column(client, project)
     assert edited.splitlines()[finding.range.start.line].strip().startswith("sentAt:")
     actions = await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=schema.as_uri()), range=finding.range,
@@ -243,18 +249,7 @@ async def test_schema_edit_updates_diagnostics_and_quick_fix_applies(client: Lan
 async def test_a_diagnostic_of_an_older_version_offers_no_fix(client: LanguageClient, project):
     """The fix is taken from the finding the server holds for the version the diagnostic was published for: once
     the document moved on, the old diagnostic's fix would edit text that is no longer there."""
-    await start(client, project, "neovim@v0.7.0")
-    schema = project / "src" / "schema.ts"
-    original = schema.read_text()
-    _open(client, schema, language="typescript")
-    edited = original.replace('note: text("note"),', 'note: text("note"),\n  sentAt: timestamp("sent_at"),').replace(
-        "index }", "index, timestamp }")
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=schema.as_uri(), version=2),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
-    ))
-    found = await _wait_for_diagnostics(client, schema.as_uri(), lambda d: any(x.code == "prefer-timestamptz" for x in d))
-    old = next(d for d in found if d.code == "prefer-timestamptz")
+    schema, edited, old = await _add_a_timestamp_column(client, project)
     assert old.data["version"] == 2 and old.data["fix"]["applicability"] and "edits" not in old.data["fix"]
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=schema.as_uri(), version=3),
