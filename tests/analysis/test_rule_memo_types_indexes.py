@@ -13,8 +13,8 @@ import pytest
 
 from drizzle_lsp.analysis.session import Session
 from drizzle_lsp.model import Table
-from drizzle_lsp.rules._support.table_facts import TableFacts, indent_unit
-from drizzle_lsp.rules._support.ts_tables import indent_unit as original_indent_unit
+from drizzle_lsp.rules._support.table_facts import TableFacts
+from drizzle_lsp.rules._support.ts_tables import indent_unit, indent_unit_by_lines
 from drizzle_lsp.rules.registry import get_registry
 from drizzle_lsp.rules.testing import write_project
 
@@ -227,8 +227,8 @@ def test_table_facts_compare_only_the_tables_both_hold() -> None:
     "", "a", "\tx", "x\n\ty", "a\n  b\n    c\n", "a\n    b\n  \n", "a\n   \n", " a", "a\n \tb\n  c", "\n\n  a",
     "a\r\n b\r\n", "a\n\x0b b\n  c", "a\u2028 b\n  c", "é\n   x", "a\n  ",
 ])
-def test_the_fast_indent_unit_is_the_original(text: str) -> None:
-    assert indent_unit(text) == original_indent_unit(text)
+def test_the_fast_indent_unit_is_the_line_by_line_one(text: str) -> None:
+    assert indent_unit(text) == indent_unit_by_lines(text)
 
 
 def test_a_change_in_another_file_the_findings_name_runs_the_unit_again(tmp_path: Path,

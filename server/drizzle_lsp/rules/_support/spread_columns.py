@@ -1,6 +1,5 @@
-"""Columns spread into several tables (``...timestamps``), found once per analysis, what a rule derives from one
-``Table`` object alone, kept while the extractor hands out that same object, and the quote a fix inserting a column
-name writes in each schema file.
+"""Columns spread into several tables (``...timestamps``), found once per analysis, and the quote a fix inserting a
+column name writes in each schema file.
 
 A column defined outside a table's own ``pgTable(...)`` call and spread into it has the same source range in every
 table using it: it is one definition, reported once, by the first table using it (``type_policy.sharing_tables``).
@@ -12,42 +11,13 @@ plus this key.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
-from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Hashable
 
 from drizzle_lsp.model import Column, DatabaseSchema, Table
 from drizzle_lsp.model.source import SourceRange
+from drizzle_lsp.rules._support.table_facts import per_analysis, per_table, quotes
 from drizzle_lsp.rules._support.type_policy import TsColumn
-
-V = TypeVar("V")
-
-
-class TableCache(Generic[V]):
-    """``compute(table)`` per ``Table`` object, kept while the schema hands out that same object.
-
-    The extractor hands out the same object while the table's declaration and everything it looked up are unchanged,
-    moving its ranges in place when text above it moved: ``compute`` must derive nothing from the ranges' offsets
-    (it may keep the objects and read their ranges later)."""
-
-    def __init__(self, compute: Callable[[Table], V]) -> None:
-        self._compute = compute
-        self._entries: dict[int, tuple[Table, V]] = {}
-
-    def get(self, table: Table) -> V:
-        entry = self._entries.get(id(table))
-        if entry is not None and entry[0] is table:
-            return entry[1]
-        value = self._compute(table)
-        self._entries[id(table)] = (table, value)
-        return value
-
-    def prune(self, schema: DatabaseSchema) -> None:
-        """Forget the tables of earlier analyses once they outnumber the current ones (keeps memory bounded)."""
-        if len(self._entries) > 2 * len(schema.tables) + 64:
-            keep = {id(t) for t in schema.tables.values()}
-            self._entries = {k: v for k, v in self._entries.items() if k in keep}
 
 
 def _inside(inner: SourceRange, outer: SourceRange) -> bool:
@@ -62,9 +32,6 @@ def _outside_columns(table: Table) -> tuple[Column, ...]:
     return tuple(c for c in table.columns.values() if c.range is not None and not _inside(c.range, table.range))
 
 
-_outside = TableCache(_outside_columns)
-
-
 class Spreads:
     """Which tables share each spread column definition, for one schema."""
 
@@ -76,10 +43,9 @@ class Spreads:
         groups: dict[SourceRange, list[tuple[int, Table]]] = {}
         names: dict[SourceRange, str] = {}
         for position, table in enumerate(tables):
-            for column in _outside.get(table):
+            for column in per_table(table, "spread_columns.outside", lambda: _outside_columns(table)):
                 groups.setdefault(column.range, []).append((position, table))  # type: ignore[arg-type]
                 names.setdefault(column.range, column.name)  # type: ignore[arg-type]
-        _outside.prune(schema)
         # Ranges some column inside its own table's call holds too (see _add_hosts): in practice none.
         self.hosted: frozenset[SourceRange] = _add_hosts(tables, groups) if groups else frozenset()
         self.groups: dict[SourceRange, list[Table]] = {r: [t for _, t in members] for r, members in groups.items()}
@@ -131,19 +97,9 @@ def _add_hosts(tables: list[Table], groups: dict[SourceRange, list[tuple[int, Ta
     return frozenset(changed)
 
 
-_by_schema: dict[int, Spreads] = {}
-
-
 def spreads(schema: DatabaseSchema) -> Spreads:
     """The spread columns of ``schema``, computed once per schema object (once per analysis)."""
-    found = _by_schema.get(id(schema))
-    if found is not None and found.schema is schema:
-        return found
-    found = Spreads(schema)
-    if len(_by_schema) > 8:
-        _by_schema.clear()
-    _by_schema[id(schema)] = found
-    return found
+    return per_analysis(schema, "spread_columns.spreads", lambda: Spreads(schema))
 
 
 def ts_column(ctx) -> TsColumn | None:
@@ -157,41 +113,15 @@ def ts_column(ctx) -> TsColumn | None:
 
 # --- the quote of inserted names -------------------------------------------------------------------------------------
 
-_DRIZZLE_IMPORT_QUOTE = re.compile(r"from\s+(['\"])drizzle-orm")
-_quotes: dict[str, tuple[str, str]] = {}  # path -> (the text it was found in, the quote)
-_quotes_by_analysis: dict[int, tuple[object, Hashable]] = {}
-
-
 def inserted_name_quotes(ctx) -> Hashable:
     """A ``memo_key`` part for rules whose fix adds a name to a builder call (``ts_tables.insert_column_name``): the
     quote it writes is the file's first `from "drizzle-orm...` (``BuilderCall.quote``), which an edit inside another
     table's call could change when no import before the tables has it. Per file holding a table or a spread column,
-    once per analysis (the search stops at the imports in nearly every file)."""
-    analyzed = ctx.project
-    cached = _quotes_by_analysis.get(id(analyzed))
-    if cached is not None and cached[0] is analyzed:
-        return cached[1]
-    schema = analyzed.project.schema
-    paths = {t.range.path for t in schema.tables.values() if t.range is not None}
-    paths.update(r.path for r in spreads(schema).groups)
-    reader = getattr(getattr(ctx, "workspace", None), "file_text", None)
-    found = []
-    for path in sorted(paths):
-        text = reader(path) if callable(reader) else None
-        if text is None:
-            from drizzle_lsp.rules._support.ts_builders import _read_disk
+    once per analysis."""
+    def compute() -> Hashable:
+        schema = ctx.project.project.schema
+        paths = {t.range.path for t in schema.tables.values() if t.range is not None}
+        paths.update(r.path for r in spreads(schema).groups)
+        return tuple((path, quotes(ctx, path)[0]) for path in sorted(paths))
 
-            text = _read_disk(path)
-        known = _quotes.get(path)
-        if known is not None and (known[0] is text or known[0] == text):
-            found.append((path, known[1]))
-            continue
-        match = _DRIZZLE_IMPORT_QUOTE.search(text or "")
-        quote = match.group(1) if match else "'"
-        _quotes[path] = (text, quote)  # type: ignore[assignment]
-        found.append((path, quote))
-    key = tuple(found)
-    if len(_quotes_by_analysis) > 8:
-        _quotes_by_analysis.clear()
-    _quotes_by_analysis[id(analyzed)] = (analyzed, key)
-    return key
+    return per_analysis(ctx.project, "spread_columns.inserted_name_quotes", compute)

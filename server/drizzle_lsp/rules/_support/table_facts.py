@@ -185,19 +185,11 @@ def text_at(ctx: Any, rng: SourceRange | None) -> tuple | None:
     return rng.path, text[rng.start:rng.end] if text is not None else None
 
 
-_DRIZZLE_QUOTE = re.compile(r"from\s+(['\"])drizzle-orm")
-_ANY_QUOTE = re.compile(r"from\s+(['\"])")
-
-
 def quotes(ctx: Any, path: str) -> tuple:
-    """The quotes ``BuilderCall.quote`` and ``ts_tables.quote_of`` take from the file (None where none is found)."""
-    def compute() -> tuple:
-        text = file_text(ctx, path) or ""
-        drizzle = _DRIZZLE_QUOTE.search(text)
-        found = drizzle or _ANY_QUOTE.search(text)
-        return (drizzle.group(1) if drizzle else None, found.group(1) if found else None)
+    """The quotes ``BuilderCall.quote`` and ``ts_tables.quote_of`` take from the file (``ts_builders.file_quotes``)."""
+    from drizzle_lsp.rules._support.ts_builders import file_quotes
 
-    return per_analysis(ctx.project, "quotes:" + path, compute)
+    return per_analysis(ctx.project, "quotes:" + path, lambda: file_quotes(file_text(ctx, path) or ""))
 
 
 def quote_facts(ctx: Any) -> TableFacts:
@@ -207,20 +199,6 @@ def quote_facts(ctx: Any) -> TableFacts:
 
 def indent_step(ctx: Any, path: str) -> str:
     """``ts_tables.indent_unit`` of the file."""
+    from drizzle_lsp.rules._support.ts_tables import indent_unit
+
     return per_analysis(ctx.project, "indent:" + path, lambda: indent_unit(file_text(ctx, path) or ""))
-
-
-_INDENTED = re.compile(r"\n( +)[^ \n]")
-
-
-def indent_unit(text: str) -> str:
-    """``ts_tables.indent_unit``, a few times faster on a large file (it runs on every keystroke): with lines ended
-    by "\\n" alone, the lines starting with spaces are found by one regular expression."""
-    if not text.isascii() or any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e"):
-        from drizzle_lsp.rules._support.ts_tables import indent_unit as slow
-
-        return slow(text)  # other line breaks (str.splitlines): the original
-    if text.startswith("\t") or "\n\t" in text:
-        return "\t"
-    widths = _INDENTED.findall("\n" + text)
-    return " " * min(map(len, widths)) if widths else "  "

@@ -104,6 +104,18 @@ def schema_source(ctx: object, path: str) -> SchemaSource | None:
     return SchemaSource(path, *live) if live is not None else _parse(path, text)
 
 
+_DRIZZLE_IMPORT_QUOTE = re.compile(r"from\s+(['\"])drizzle-orm")
+_ANY_IMPORT_QUOTE = re.compile(r"from\s+(['\"])")
+
+
+def file_quotes(text: str) -> tuple[str | None, str | None]:
+    """The quote of the file's first drizzle-orm import and of its first import of anything (None where there is
+    none): what fixes write names and strings with, so that they look like the code around them."""
+    drizzle = _DRIZZLE_IMPORT_QUOTE.search(text)
+    found = drizzle or _ANY_IMPORT_QUOTE.search(text)
+    return (drizzle.group(1) if drizzle else None, found.group(1) if found else None)
+
+
 @dataclass
 class BuilderCall:
     """A column's base builder call, e.g. ``t.varchar('email', { length: 255 })``, read from the file's tree."""
@@ -135,8 +147,7 @@ class BuilderCall:
         """The quote character the file uses for strings, so inserted options look like the code around them."""
         if self.column_name is not None and self.source.node_text(self.column_name)[:1] in "'\"":
             return self.source.node_text(self.column_name)[0]
-        match = re.search(r"from\s+(['\"])drizzle-orm", self.source.text)
-        return match.group(1) if match else "'"
+        return file_quotes(self.source.text)[0] or "'"
 
     def option_pairs(self) -> dict[str, Node]:
         if self.options is None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import tree_sitter
 
 from drizzle_lsp.model import SourceRange, Table
-from drizzle_lsp.rules._support.ts_builders import CORE_MODULES, SchemaSource, builder_call, schema_source
+from drizzle_lsp.rules._support.ts_builders import CORE_MODULES, SchemaSource, builder_call, file_quotes, schema_source
 from drizzle_lsp.rules.framework import TextEdit
 from drizzle_lsp.schema_ts.values import unwrap
 
@@ -56,8 +56,24 @@ def starts_line(text: str, offset: int) -> bool:
     return not text[line_start(text, offset):offset].strip()
 
 
+_INDENTED = re.compile(r"\n( +)[^ \n]")
+
+
 def indent_unit(text: str) -> str:
-    """The file's indentation step: a tab, or the smallest run of leading spaces (2 when nothing is indented)."""
+    """The file's indentation step: a tab, or the smallest run of leading spaces (2 when nothing is indented).
+
+    It runs on every keystroke (the fixes that insert an entry read it): with lines ended by "\\n" alone, the lines
+    starting with spaces are found by one regular expression; other line breaks take the line-by-line way."""
+    if not text.isascii() or any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e"):
+        return indent_unit_by_lines(text)
+    if text.startswith("\t") or "\n\t" in text:
+        return "\t"
+    found = _INDENTED.findall("\n" + text)
+    return " " * min(map(len, found)) if found else "  "
+
+
+def indent_unit_by_lines(text: str) -> str:
+    """``indent_unit`` for any line breaks ``str.splitlines`` knows."""
     widths = []
     for line in text.splitlines():
         if line.startswith("\t"):
@@ -70,8 +86,8 @@ def indent_unit(text: str) -> str:
 
 def quote_of(source: SchemaSource) -> str:
     """The quote character the file writes strings with: its drizzle-orm import's, else any import's."""
-    match = re.search(r"from\s+(['\"])drizzle-orm", source.text) or re.search(r"from\s+(['\"])", source.text)
-    return match.group(1) if match else "'"
+    drizzle, first = file_quotes(source.text)
+    return drizzle or first or "'"
 
 
 def string_literal(value: str, quote: str) -> str:

@@ -26,7 +26,7 @@ from drizzle_lsp.better_auth.locate import read_disk
 from drizzle_lsp.better_auth.reader import SPREAD
 from drizzle_lsp.model import Column, DatabaseSchema, SourceRange, Table
 from drizzle_lsp.rules.memo import Same
-from drizzle_lsp.rules._support.ts_builders import SchemaSource, schema_source
+from drizzle_lsp.rules._support.ts_builders import SchemaSource, file_quotes, schema_source
 from drizzle_lsp.rules._support.ts_tables import indent_unit, node_spanning
 from drizzle_lsp.schema_ts.values import unwrap
 
@@ -105,13 +105,7 @@ def _file_layout(path: str, read) -> tuple:
     text = read(path) if callable(read) else None
     if text is None:
         text = read_disk(path) or ""
-    drizzle = _QUOTE_DRIZZLE.search(text)
-    found = drizzle or _QUOTE_ANY.search(text)
-    return (drizzle.group(1) if drizzle else None, found.group(1) if found else None, indent_unit(text))
-
-
-_QUOTE_DRIZZLE = re.compile(r"from\s+(['\"])drizzle-orm")
-_QUOTE_ANY = re.compile(r"from\s+(['\"])")
+    return file_quotes(text) + (indent_unit(text),)
 
 
 def auth_match(ctx: object) -> AuthMatch | None:

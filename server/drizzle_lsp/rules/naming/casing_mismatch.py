@@ -7,7 +7,8 @@ from drizzle_lsp.rules._support.runtime_casing import RuntimeCall, drizzle_calls
 from drizzle_lsp.rules._support.ts_builders import builder_call
 from drizzle_lsp.rules._support.naming_policy import SNAKE, NamingPolicy, config_casing, has_explicit_name
 from drizzle_lsp.rules._support.ts_tables import append_to_list, insert_column_name, quote_of, remove_entry_in, string_literal
-from drizzle_lsp.rules._support.spread_columns import TableCache, inserted_name_quotes, spreads, ts_column
+from drizzle_lsp.rules._support.spread_columns import inserted_name_quotes, spreads, ts_column
+from drizzle_lsp.rules._support.table_facts import per_analysis, per_table
 from drizzle_lsp.rules.framework import Fix, ProjectContext, Rule, SchemaContext, TextEdit, Violation
 from drizzle_lsp.rules.memo import Same
 from drizzle_lsp.schema_ts.columns import apply_casing, to_snake_case
@@ -203,26 +204,19 @@ def _categorised(table: Table) -> tuple[tuple[Column, bool | None, bool], ...]:
     return tuple(found)
 
 
-_per_table = TableCache(_categorised)
-# Computed once per schema, not once per column.
-_hand_mapped_cache: dict[int, tuple[DatabaseSchema, tuple[_Pairs, _Pairs]]] = {}
-
-
 def _hand_mapped(schema: DatabaseSchema) -> tuple[_Pairs, _Pairs]:
     """Columns with a camelCase key: (those given their snake_case name by hand, those named after the key), every
-    column once as in ``_columns``."""
-    cached = _hand_mapped_cache.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    if len(_hand_mapped_cache) > 16:
-        _hand_mapped_cache.clear()
+    column once as in ``_columns``. Computed once per schema, not once per column."""
+    return per_analysis(schema, "casing-mismatch.hand-mapped", lambda: _compute_hand_mapped(schema))
+
+
+def _compute_hand_mapped(schema: DatabaseSchema) -> tuple[_Pairs, _Pairs]:
     mapped: _Pairs = []
     kept: _Pairs = []
-    _hand_mapped_cache[id(schema)] = (schema, (mapped, kept))
     hosted = spreads(schema).hosted
     seen: set[object] = set()
     for table in schema.tables.values():
-        for column, by_hand, inside in _per_table.get(table):
+        for column, by_hand, inside in per_table(table, "casing-mismatch.columns", lambda: _categorised(table)):
             # ``_columns`` counts a definition once: only these columns can be kept or mapped, or hide one of them
             # (the same range is the same definition, so the same category). A column inside its table's own call
             # has a range no other column has, unless a spread's range lies there too (``hosted``).
@@ -233,7 +227,6 @@ def _hand_mapped(schema: DatabaseSchema) -> tuple[_Pairs, _Pairs]:
                 seen.add(marker)
             if by_hand is not None:
                 (mapped if by_hand else kept).append((table, column))
-    _per_table.prune(schema)
     return mapped, kept
 
 

@@ -8,7 +8,8 @@ from functools import lru_cache
 from drizzle_lsp.model import Column, DatabaseSchema, Operation, OpKind, Table
 from drizzle_lsp.model.source import SourceRange
 from drizzle_lsp.rules._support.ts_builders import schema_source
-from drizzle_lsp.rules._support.spread_columns import TableCache, spreads
+from drizzle_lsp.rules._support.spread_columns import spreads
+from drizzle_lsp.rules._support.table_facts import per_analysis, per_table
 from drizzle_lsp.rules.framework import MigrationContext, ProjectContext, Rule, SchemaContext, Violation
 
 PG_LIMIT = 63  # NAMEDATALEN - 1, in bytes
@@ -285,43 +286,33 @@ def _table_facts(table: Table) -> _TableFacts:
     return _TableFacts(tuple(long_names), tuple(targets))
 
 
-_per_table = TableCache(_table_facts)
-
-
 @dataclass(frozen=True, slots=True)
 class _SchemaFacts:
     long_names: list[Named]  # every name of the schema a too-long name can be cut to, in the schema's order
     key: Hashable  # what a table's findings read of them and of the `.references()` targets (memo_key)
 
 
-_by_schema: dict[int, tuple[DatabaseSchema, _SchemaFacts]] = {}
-
-
 def _schema_facts(schema: DatabaseSchema) -> _SchemaFacts:
     """Computed once per schema (once per analysis) from what each table contributes: the names a too-long name
     can collide with (``_collision`` never looks at shorter ones), and the keys the help of a too-long
     `.references()` foreign key writes for its target (``_fk_help``)."""
-    cached = _by_schema.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
+    return per_analysis(schema, "identifier-too-long.schema", lambda: _compute_schema_facts(schema))
+
+
+def _compute_schema_facts(schema: DatabaseSchema) -> _SchemaFacts:
     share = spreads(schema)
     long_names: list[Named] = []
     targets: list[tuple] = []
     for table in schema.tables.values():
-        facts = _per_table.get(table)
+        facts = per_table(table, "identifier-too-long.table", lambda: _table_facts(table))
         long_names.extend(n for n, column in facts.long_names if column is None or share.sharing(table, column))
         for table_to, schema_to, columns_to in facts.fk_targets:
             target = schema.table(table_to, schema_to)
             targets.append((table_to, schema_to, target.key if target is not None else None,
                             tuple(target.columns[c].key if target is not None and c in target.columns else None
                                   for c in columns_to)))
-    _per_table.prune(schema)
     key = (tuple((n.kind, n.name, n.namespaces, n.range is None) for n in long_names), tuple(targets))
-    found = _SchemaFacts(long_names, key)
-    if len(_by_schema) > 8:
-        _by_schema.clear()
-    _by_schema[id(schema)] = (schema, found)
-    return found
+    return _SchemaFacts(long_names, key)
 
 
 def _inside(inner: SourceRange | None, outer: SourceRange | None) -> bool:
