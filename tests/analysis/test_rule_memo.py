@@ -170,3 +170,31 @@ def test_replacing_one_character_of_a_table_name_matches_a_fresh_analysis(tmp_pa
         reused += _memo(session).reused
         assert _signature(session.findings) == _signature(_fresh(root, dict(session.overrides))), char
     assert reused > 0
+
+
+def test_the_schema_scope_reuses_while_every_table_is_the_same_and_runs_again_when_one_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``reads_on = {"schema": "schema"}``: a table's findings may read every other table. Typing in a migration
+    leaves every table the very same object (reused); typing in a table makes every table's findings run again."""
+    rule = get_registry().rules["foreign-key-type-mismatch"]  # reads the referenced table's column
+    monkeypatch.setattr(rule, "reads_on", {"schema": "schema"})
+    monkeypatch.setattr(rule, "memo_key", lambda self, ctx: None)
+    root = _copy(EXAMPLE, tmp_path)
+    session = _session(root)
+    reused_before = []
+    original = type(_memo(session)).table
+
+    def table(memo, t):
+        view = original(memo, t)
+        if view is not None:
+            reused_before.append(view.findings(rule.name, "schema", None) is not None)
+        return view
+
+    monkeypatch.setattr(type(_memo(session)), "table", table)
+    last = sorted((root / "drizzle").glob("*.sql"))[-1]
+    _typing(session, root, last, last.read_text().index(";"), " ")
+    assert reused_before and all(reused_before), "typing in a migration re-ran a schema-scope rule"
+    reused_before.clear()
+    app = root / "src" / "db" / "schema" / "app.ts"
+    _typing(session, root, app, app.read_text().index("'projects'") + 3, "x")
+    assert not any(reused_before), "a table changed, yet a schema-scope rule's findings were reused"
