@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from drizzle_lsp.model import Migration, Operation, OpKind, Problem, SourceRange
@@ -120,59 +121,9 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
         memo.begin(_environment(analyzed, dialect, settings), project.schema, file_text or (lambda path: None))
         keys = _memo_keys(rules, ProjectContext(analyzed, workspace, dialect, settings))
 
-    migrations = project.migrations.migrations if project.migrations else []
-    migration_rules = [r for r in rules if r.runs_on("migration")]
-    replay = getattr(analyzed, "replay", None)
-    state = getattr(replay, "initial", None)  # the replayed schema before each migration: a memo key
-    for migration in migrations:
-        if migration.missing:
-            continue
-        before, state = state, replay.after.get(migration.tag) if replay is not None else None
-        if excluded(migration.sql_path) or not migration_rules:
-            continue
-        reusable = {r.name: keys[r.name] for r in migration_rules if r.name in keys
-                    and r.scope_on("migration") == "unit"}
-        cached = memo.migration(migration, before, reusable) if memo is not None and reusable else {}
-        unreused = [r for r in migration_rules if r.name not in cached]
-        for _, findings in cached.values():
-            raw.extend(copy_violation(v) for v in findings)
-        with runner.capturing() as found:
-            if unreused:
-                _check_migration(runner, analyzed, migration, unreused, dialect, settings, file_text)
-        if memo is not None:
-            kept = {r.name: (reusable[r.name], [copy_violation(v) for v in found.by_rule.get(r.name, [])])
-                    for r in unreused if r.name in reusable and r.name not in found.failed}
-            memo.keep_migration(migration, before, {**cached, **kept})
-
-    schema_rules = [r for r in rules if r.runs_on("schema")]
-    options = {rule.name: rule_options(settings, rule.name) for rule in schema_rules}
-    for table in project.schema.tables.values():
-        if table.range and excluded(table.range.path):
-            continue
-        cached = memo.table(table) if memo is not None else None
-        kept: dict[str, tuple[object, list[Violation]]] = {}
-        # Contexts are built once per table and column (on first need), their options switched per rule.
-        contexts: list | None = None
-        for rule in schema_rules:
-            scope = rule.scope_on("schema") if rule.name in keys else "project"
-            reused = cached.findings(rule.name, scope, keys[rule.name]) if cached and scope != "project" else None
-            if reused is not None:
-                raw.extend(copy_violation(v) for v in reused)
-                kept[rule.name] = (keys[rule.name], reused)
-                continue
-            if contexts is None:
-                contexts = [(SchemaContext(analyzed, project.schema, table, None, dialect, settings, {}, file_text),
-                             table.range, None)]
-                contexts += [(SchemaContext(analyzed, project.schema, table, column, dialect, settings, {}, file_text),
-                              column.range or table.range, column) for column in table.columns.values()]
-            with runner.capturing() as found:
-                for ctx, where, column in contexts:
-                    ctx.options = options[rule.name]
-                    runner.run(rule, rule.check_table if column is None else rule.check_column, ctx, where)
-            if scope != "project" and rule.name not in found.failed:
-                kept[rule.name] = (keys[rule.name], [copy_violation(v) for v in found.by_rule.get(rule.name, [])])
-        if memo is not None:
-            memo.keep_table(table, kept, cached)
+    run = _Run(analyzed, runner, dialect, settings, file_text, memo, keys, excluded)
+    _check_migrations(run, [r for r in rules if r.runs_on("migration")])
+    _check_tables(run, [r for r in rules if r.runs_on("schema")])
 
     for rule in (r for r in rules if r.runs_on("project")):
         ctx = ProjectContext(analyzed, workspace, dialect, settings, rule_options(settings, rule.name))
@@ -188,6 +139,84 @@ def _check_project(workspace: Any, analyzed: Any, registry: Registry, select, ig
     if memo is not None:
         memo.finish()
     return found
+
+
+@dataclass(slots=True)
+class _Run:
+    """What checking one project's migrations and tables shares."""
+
+    analyzed: Any
+    runner: _Runner
+    dialect: str
+    settings: Any
+    file_text: Any
+    memo: Any  # rules.memo.RuleMemo, or None outside the language server
+    keys: dict[str, object]  # rule -> its memo_key, for the rules whose findings may be reused
+    excluded: Callable[[str], bool]
+
+
+def _check_migrations(run: _Run, migration_rules: list[Rule]) -> None:
+    """Every migration rule over every migration, reusing a migration's findings where the memo allows."""
+    project, memo, raw = run.analyzed.project, run.memo, run.runner.sink
+    migrations = project.migrations.migrations if project.migrations else []
+    replay = getattr(run.analyzed, "replay", None)
+    state = getattr(replay, "initial", None)  # the replayed schema before each migration: a memo key
+    for migration in migrations:
+        if migration.missing:
+            continue
+        before, state = state, replay.after.get(migration.tag) if replay is not None else None
+        if run.excluded(migration.sql_path) or not migration_rules:
+            continue
+        reusable = {r.name: run.keys[r.name] for r in migration_rules if r.name in run.keys
+                    and r.scope_on("migration") == "unit"}
+        cached = memo.migration(migration, before, reusable) if memo is not None and reusable else {}
+        unreused = [r for r in migration_rules if r.name not in cached]
+        for _, findings in cached.values():
+            raw.extend(copy_violation(v) for v in findings)
+        with run.runner.capturing() as found:
+            if unreused:
+                _check_migration(run.runner, run.analyzed, migration, unreused, run.dialect, run.settings,
+                                 run.file_text)
+        if memo is not None:
+            kept = {r.name: (reusable[r.name], [copy_violation(v) for v in found.by_rule.get(r.name, [])])
+                    for r in unreused if r.name in reusable and r.name not in found.failed}
+            memo.keep_migration(migration, before, {**cached, **kept})
+
+
+def _check_tables(run: _Run, schema_rules: list[Rule]) -> None:
+    """Every schema rule over every TypeScript table and its columns, reusing a table's findings where the memo
+    allows."""
+    project, memo, runner, raw = run.analyzed.project, run.memo, run.runner, run.runner.sink
+    options = {rule.name: rule_options(run.settings, rule.name) for rule in schema_rules}
+    for table in project.schema.tables.values():
+        if table.range and run.excluded(table.range.path):
+            continue
+        cached = memo.table(table) if memo is not None else None
+        kept: dict[str, tuple[object, list[Violation]]] = {}
+        # Contexts are built once per table and column (on first need), their options switched per rule.
+        contexts: list | None = None
+        for rule in schema_rules:
+            key = run.keys.get(rule.name)
+            scope = rule.scope_on("schema") if rule.name in run.keys else "project"
+            reused = cached.findings(rule.name, scope, key) if cached and scope != "project" else None
+            if reused is not None:
+                raw.extend(copy_violation(v) for v in reused)
+                kept[rule.name] = (key, reused)
+                continue
+            if contexts is None:
+                contexts = [(SchemaContext(run.analyzed, project.schema, table, None, run.dialect, run.settings, {},
+                                           run.file_text), table.range, None)]
+                contexts += [(SchemaContext(run.analyzed, project.schema, table, column, run.dialect, run.settings, {},
+                                            run.file_text), column.range or table.range, column)
+                             for column in table.columns.values()]
+            with runner.capturing() as found:
+                for ctx, where, column in contexts:
+                    ctx.options = options[rule.name]
+                    runner.run(rule, rule.check_table if column is None else rule.check_column, ctx, where)
+            if scope != "project" and rule.name not in found.failed:
+                kept[rule.name] = (key, [copy_violation(v) for v in found.by_rule.get(rule.name, [])])
+        if memo is not None:
+            memo.keep_table(table, kept, cached)
 
 
 def _memo_keys(rules: list[Rule], ctx: ProjectContext) -> dict[str, object]:
