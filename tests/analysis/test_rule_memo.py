@@ -198,3 +198,27 @@ def test_the_schema_scope_reuses_while_every_table_is_the_same_and_runs_again_wh
     app = root / "src" / "db" / "schema" / "app.ts"
     _typing(session, root, app, app.read_text().index("'projects'") + 3, "x")
     assert not any(reused_before), "a table changed, yet a schema-scope rule's findings were reused"
+
+
+def test_a_d1_migrator_import_in_a_source_file_reaches_the_unchanged_migrations(tmp_path: Path) -> None:
+    """The D1 rules read only their migration plus the migrator's mode and reason, which are part of every unit's
+    environment: importing drizzle-orm/d1/migrator in an application file makes the SQLite project a D1 one, and the
+    findings of migrations nobody touched must follow."""
+    root = _copy(CORPUS / "03-sqlite-notes-rebuilds", tmp_path)
+    session = _session(root)
+    d1_rules = {"d1-foreign-keys-pragma-ignored", "d1-limits", "missing-statement-breakpoints"}
+
+    def d1_findings() -> list:
+        return [v.rule for vs in session.findings.values() for v in vs if v.rule in d1_rules]
+
+    assert not d1_findings()
+    worker = root / "src" / "worker.ts"
+    worker.parent.mkdir()
+    worker.write_text("import { migrate } from 'drizzle-orm/d1/migrator';\n")
+    session.refresh({str(worker)})
+    assert _signature(session.findings) == _signature(_fresh(root, {}))
+    assert "d1-foreign-keys-pragma-ignored" in d1_findings()
+    worker.unlink()
+    session.file_deleted(str(worker))
+    session.refresh({str(worker)})
+    assert _signature(session.findings) == _signature(_fresh(root, {})) and not d1_findings()

@@ -52,9 +52,9 @@ class MissingStatementBreakpoints(Rule):
     target = "migration"
     has_fix = True
     dialects = ("sqlite", "mysql")
-    # On SQLite with `breakpoints: false`, d1_evidence reads the migrator's reason (an import found
-    # in the sources), which the memo's key does not hold; the rest is this migration.
-    reads = "project"
+    # Only this migration: on SQLite with `breakpoints: false`, d1_evidence reads the config, the settings and the
+    # migrator's mode and reason, which every scope may read.
+    reads = "unit"
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         migration = ctx.migration

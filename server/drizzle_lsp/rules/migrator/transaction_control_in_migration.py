@@ -70,8 +70,7 @@ class TransactionControlInMigration(Rule):
     dialects = ("postgresql", "sqlite")  # MySQL commits at every DDL statement anyway: the migrator's transaction
     # protects nothing there that a BEGIN or COMMIT could break
     # The block a statement runs in (and its opener's line) may come from a BEGIN left open by an
-    # earlier migration; on SQLite, d1_evidence reads the migrator's reason (an import found in the
-    # sources), which the memo's key does not hold.
+    # earlier migration.
     reads = "project"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:

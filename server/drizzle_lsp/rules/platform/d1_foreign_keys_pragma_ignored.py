@@ -125,9 +125,10 @@ class D1ForeignKeysPragmaIgnored(Rule):
     dialects = ("sqlite",)
     target = "migration"
     has_fix = True
-    # d1_evidence reads the migrator's reason (an import found in the sources), which the memo's
-    # key does not hold, and a related link points at the config or wrangler file saying D1.
-    reads = "project"
+    # Only this migration and the state before it: d1_evidence reads the config (wrangler bindings included), the
+    # settings and the migrator's mode and reason, which every scope may read; the related link into the config or
+    # wrangler file makes the memo run it again when that file changes.
+    reads = "unit"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

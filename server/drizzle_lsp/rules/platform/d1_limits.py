@@ -51,9 +51,9 @@ class D1Limits(Rule):
     severity = "error"
     dialects = ("sqlite",)
     target = "migration"
-    # d1_evidence reads the migrator's reason (an import found in the sources), which the memo's key
-    # does not hold.
-    reads = "project"
+    # Only this migration: d1_evidence reads the config, the settings and the migrator's mode and reason, which
+    # every scope may read.
+    reads = "unit"
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         evidence = None
