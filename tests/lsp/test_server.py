@@ -201,17 +201,34 @@ def _apply(text: str, edits: list[types.TextEdit]) -> str:
     return text
 
 
-async def test_hover_on_a_finding_explains_the_rule(client: LanguageClient, project):
-    await start(client, project, "visual-studio-code")
+async def _hover_on_the_index(client: LanguageClient, project, options=None) -> tuple[str, list]:
+    """The hover text on the migration's CREATE INDEX, and the diagnostics published there."""
+    await start(client, project, "neovim@v0.7.0", options)
     migration = project / "drizzle" / "0001_index.sql"
     _open(client, migration)
+    found = await _wait_for_diagnostics(client, migration.as_uri(),
+                                        lambda d: any(x.code == "require-concurrent-index" for x in d))
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=migration.as_uri()), position=types.Position(line=0, character=5),
     ))
-    text = hover.contents.value
+    return hover.contents.value, found
+
+
+async def test_hover_on_a_finding_explains_the_rule(client: LanguageClient, project):
+    text, found = await _hover_on_the_index(client, project)
     assert "**require-concurrent-index**" in text
     assert "Why is this bad?" in text and "CONCURRENTLY" in text
     assert "docs/rules/require-concurrent-index.md" in text
+    message = next(d.message for d in found if d.code == "require-concurrent-index").splitlines()[0]
+    assert message in text  # Neovim's hover shows only this: the finding itself comes first
+
+
+async def test_hover_leaves_out_the_message_for_an_editor_that_shows_it(client: LanguageClient, project):
+    """VS Code puts the diagnostic's message in the same hover; our extension says so at initialize."""
+    text, found = await _hover_on_the_index(client, project, {"drizzleLsp": {}, "client": {"showsDiagnosticsInHover": True}})
+    message = next(d.message for d in found if d.code == "require-concurrent-index").splitlines()[0]
+    assert "**require-concurrent-index**" in text and "Why is this bad?" in text
+    assert message not in text
 
 
 async def _add_a_timestamp_column(client: LanguageClient, project):

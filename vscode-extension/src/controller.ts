@@ -210,7 +210,9 @@ export class Controller implements vscode.Disposable {
       outputChannel: this.log,
       traceOutputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: { [SECTION]: currentServerSettings() },
+      // `client`: VS Code shows a diagnostic's message in the hover at its range, so the server's hover gives the
+      // rule's explanation without repeating the message.
+      initializationOptions: { [SECTION]: currentServerSettings(), client: { showsDiagnosticsInHover: true } },
       middleware: {
         // The server's "Show documentation" opens the rule's web page; the rule's page from this very server
         // (Explain Rule) matches the installed version and works offline.

@@ -18,14 +18,18 @@ def rule_url(name: str) -> str:
     return RULE_DOCS_URL.format(name=name)
 
 
-def describe_finding(violation: Any) -> str:
-    """The finding, then its rule's explanation: what, why, the safe alternative, and a link."""
+def describe_finding(violation: Any, with_message: bool = True) -> str:
+    """The finding, then its rule's explanation: what, why, the safe alternative, and a link. ``with_message=False``
+    leaves out the finding's message and help, for an editor that shows the diagnostic itself in the same hover."""
     from drizzle_lsp.rules.docs import parse_doc
     from drizzle_lsp.rules.registry import get_registry
 
-    lines = [f"**{violation.rule}** ({violation.severity}): {violation.message}"]
-    if violation.help:
-        lines += ["", violation.help]
+    if with_message:
+        lines = [f"**{violation.rule}** ({violation.severity}): {violation.message}"]
+        if violation.help:
+            lines += ["", violation.help]
+    else:
+        lines = [f"**{violation.rule}** ({violation.severity})"]
     rule = get_registry().get(violation.rule)
     if rule is not None:
         doc = parse_doc(rule)

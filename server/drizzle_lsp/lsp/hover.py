@@ -29,7 +29,10 @@ def hover(ls, params: types.HoverParams) -> types.Hover | None:
         if violation.rule in seen_rules:
             continue
         seen_rules.add(violation.rule)
-        parts.append(describe_finding(violation))
+        # VS Code (our extension says so at initialize) shows the diagnostic's message in the same hover: saying it
+        # twice only pushes the explanation down.
+        parts.append(describe_finding(violation, with_message=not getattr(ls, "client_shows_diagnostics_in_hover",
+                                                                          False)))
     analyzed = session.project_for(path)
     if analyzed is not None:
         if path.endswith(".sql"):

@@ -60,6 +60,7 @@ class DrizzleLanguageServer(LanguageServer):
         self.analysis_lock = asyncio.Lock()
         self.ready = asyncio.Event()
         self.init_settings = None
+        self.client_shows_diagnostics_in_hover = False  # the hover then leaves out a finding's message
         # path -> id of the findings last computed for it: a pull client that already holds them gets "unchanged"
         # (VS Code asks for workspace diagnostics every few seconds).
         self.result_ids: dict[str, str] = {}
@@ -244,6 +245,14 @@ def on_initialize(ls: DrizzleLanguageServer, params: types.InitializeParams) -> 
     ls.session = Session(_roots(params))
     ls.init_settings = params.initialization_options
     ls.session.editor = parse_editor_settings(params.initialization_options)
+    ls.client_shows_diagnostics_in_hover = _client_flag(params.initialization_options, "showsDiagnosticsInHover")
+
+
+def _client_flag(options: object, name: str) -> bool:
+    """A fact about the editor its extension sends next to the settings (``{"client": {name: true}}``): what LSP's
+    capabilities cannot say, such as VS Code showing a diagnostic's message in the hover at its range."""
+    client = options.get("client") if isinstance(options, dict) else None
+    return isinstance(client, dict) and client.get(name) is True
 
 
 @server.feature(types.INITIALIZED)
