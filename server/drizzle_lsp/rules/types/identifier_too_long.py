@@ -9,7 +9,7 @@ from drizzle_lsp.model import Column, DatabaseSchema, Operation, OpKind, Table
 from drizzle_lsp.model.source import SourceRange
 from drizzle_lsp.rules._support.ts_builders import schema_source
 from drizzle_lsp.rules._support.spread_columns import spreads
-from drizzle_lsp.rules._support.table_facts import per_analysis, per_table
+from drizzle_lsp.rules._support.table_facts import per_analysis, per_table, table_facts
 from drizzle_lsp.rules.framework import MigrationContext, ProjectContext, Rule, SchemaContext, Violation
 
 PG_LIMIT = 63  # NAMEDATALEN - 1, in bytes
@@ -144,9 +144,11 @@ class IdentifierTooLong(Rule):
     reads_on = {"schema": "unit"}
 
     def memo_key(self, ctx: ProjectContext) -> Hashable:
+        # Per table, what its findings read beyond it (the name each too-long name collides with, the keys of a
+        # too-long `.references()` target), compared only on the tables both analyses hold: typing a long name
+        # changes the facts of the few tables that share its first 63 bytes, not those of every table.
         schema = ctx.project.project.schema
-        facts = _schema_facts(schema)
-        return spreads(schema).key, facts.key
+        return spreads(schema).key, table_facts(ctx, "identifier-too-long", lambda s, table: _outside_facts(s, table))
 
     # --- the TypeScript schema ---------------------------------------------------------------------------------------
 
@@ -289,30 +291,48 @@ def _table_facts(table: Table) -> _TableFacts:
 @dataclass(frozen=True, slots=True)
 class _SchemaFacts:
     long_names: list[Named]  # every name of the schema a too-long name can be cut to, in the schema's order
-    key: Hashable  # what a table's findings read of them and of the `.references()` targets (memo_key)
+    by_cut: dict[str, list[Named]]  # the same, by what PostgreSQL cuts them to
 
 
 def _schema_facts(schema: DatabaseSchema) -> _SchemaFacts:
     """Computed once per schema (once per analysis) from what each table contributes: the names a too-long name
-    can collide with (``_collision`` never looks at shorter ones), and the keys the help of a too-long
-    `.references()` foreign key writes for its target (``_fk_help``)."""
+    can collide with (``_collision`` never looks at shorter ones)."""
     return per_analysis(schema, "identifier-too-long.schema", lambda: _compute_schema_facts(schema))
 
 
 def _compute_schema_facts(schema: DatabaseSchema) -> _SchemaFacts:
     share = spreads(schema)
     long_names: list[Named] = []
-    targets: list[tuple] = []
     for table in schema.tables.values():
         facts = per_table(table, "identifier-too-long.table", lambda: _table_facts(table))
         long_names.extend(n for n, column in facts.long_names if column is None or share.sharing(table, column))
-        for table_to, schema_to, columns_to in facts.fk_targets:
-            target = schema.table(table_to, schema_to)
-            targets.append((table_to, schema_to, target.key if target is not None else None,
-                            tuple(target.columns[c].key if target is not None and c in target.columns else None
-                                  for c in columns_to)))
-    key = (tuple((n.kind, n.name, n.namespaces, n.range is None) for n in long_names), tuple(targets))
-    return _SchemaFacts(long_names, key)
+    by_cut: dict[str, list[Named]] = {}
+    for named in long_names:
+        by_cut.setdefault(pg_truncated(named.name), []).append(named)
+    return _SchemaFacts(long_names, by_cut)
+
+
+def _outside_facts(schema: DatabaseSchema, table: Table) -> Hashable:
+    """What ``table``'s findings read beyond it: for each of its too-long names, the name it collides with
+    (``_collision`` over the names cut to the same), and the keys ``_fk_help`` writes for a too-long
+    `.references()` key's target."""
+    facts = per_table(table, "identifier-too-long.table", lambda: _table_facts(table))
+    if not facts.long_names and not facts.fk_targets:
+        return ()
+    by_cut = _schema_facts(schema).by_cut
+    share = spreads(schema)
+    clashes = []
+    for named, column in facts.long_names:
+        if too_long(named.name, "postgresql") and (column is None or share.sharing(table, column)):
+            clash = _collision(named, by_cut.get(pg_truncated(named.name), ()))
+            clashes.append((named.name, None if clash is None else (clash.kind, clash.name, clash.range is None)))
+    targets = []
+    for table_to, schema_to, columns_to in facts.fk_targets:
+        target = schema.table(table_to, schema_to)
+        targets.append((table_to, schema_to, target.key if target is not None else None,
+                        tuple(target.columns[c].key if target is not None and c in target.columns else None
+                              for c in columns_to)))
+    return tuple(clashes), tuple(targets)
 
 
 def _inside(inner: SourceRange | None, outer: SourceRange | None) -> bool:
