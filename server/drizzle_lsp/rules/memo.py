@@ -271,7 +271,7 @@ class RuleMemo:
             self._tables, self._migrations, self._texts, self._table_spans = {}, {}, {}, {}
         self._read = read
         self._changes = {}
-        self._hosts: dict[str, tuple[int, int] | None] = {}
+        self._hosts = {}
         self._schema_key = (tuple(schema.tables.values()), tuple(schema.enums.values()), frozenset(schema.schemas))
         self._new_tables, self._new_migrations, self._new_spans = {}, {}, {}
         self.reused = 0
