@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from drizzle_lsp.model import SourceRange
 from drizzle_lsp.model.project import JournalEntry
-from drizzle_lsp.rules._support.text_memo import digest, remembered
+from drizzle_lsp.rules._support.text_memo import file_digest, remembered
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 _WHEN = re.compile(r'("when"\s*:\s*)(-?\d+(?:\.\d+)?)')
@@ -76,10 +76,11 @@ def snapshot_links(ctx, migrations) -> list[SnapshotLink]:
         path = migration.snapshot_path
         if not path:
             continue
-        text = journal_text(ctx, path)
-        if text is None:
+        found = file_digest(ctx, path)  # the text is read only when this snapshot changed since it was last asked
+        if found is None:
             continue
-        link = remembered(("snapshot-link", path, migration.tag, digest(text)), lambda: _link(migration.tag, path, text))
+        text_digest, load = found
+        link = remembered(("snapshot-link", path, migration.tag, text_digest), lambda: _link(migration.tag, path, load() or ""))
         if link is not None:
             links.append(SnapshotLink(link.tag, link.path, link.id, list(link.prev_ids), link.id_range,
                                       link.prev_range))

@@ -9,6 +9,7 @@ copies) are small, so they are kept; the texts and the decoded JSON are not.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -31,3 +32,39 @@ def remembered(key: tuple, compute: Callable[[], Any]) -> Any:
         _memo.clear()
     _memo[key] = value
     return value
+
+
+# A file's digest by its size, modification time and inode: a keystroke in the last migration must not read and
+# hash the history's snapshots again (300 of them are ~108 MB of JSON: a second per keystroke).
+_stamped: dict[str, tuple[tuple[int, int, int], bytes]] = {}
+
+
+FileDigest = tuple[bytes, Callable[[], "str | None"]]  # a text's digest, and how to get the text when needed
+
+
+def file_digest(ctx: Any, path: str) -> FileDigest | None:
+    """The digest of ``path``'s current text (the editor's, when the analysis holds it; else the disk's) and a way to
+    get that text, which reads the file only when asked. A file on disk is read and hashed again only when its size,
+    modification time or inode changed since the last call. None when there is no such file."""
+    workspace = getattr(ctx, "workspace", None)
+    read = getattr(workspace, "file_text", None) or (lambda p: None)
+    overrides = getattr(getattr(workspace, "reader", None), "overrides", None) or {}
+    if path in overrides:
+        text = overrides[path]
+        return digest(text), lambda: text
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    known = _stamped.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1], lambda: read(path)
+    text = read(path)
+    if text is None:
+        return None
+    found = digest(text)
+    if len(_stamped) >= _LIMIT:
+        _stamped.clear()
+    _stamped[path] = (stamp, found)
+    return found, lambda: text

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from drizzle_lsp.model import SourceRange
 from drizzle_lsp.model.compare import canonical, diff
-from drizzle_lsp.rules._support.text_memo import digest, remembered
+from drizzle_lsp.rules._support.text_memo import FileDigest, file_digest, remembered
 from drizzle_lsp.rules.framework import ProjectContext, Rule, Violation
 
 
@@ -24,16 +24,17 @@ class _CopyTest:
     def __init__(self) -> None:
         self._last: tuple[bytes, dict | None] | None = None  # the previous text's digest and decoded JSON
 
-    def __call__(self, first: str | None, second: str | None) -> bool:
+    def __call__(self, first: FileDigest | None, second: FileDigest | None) -> bool:
+        """``first`` and ``second``: (digest, text loader) of two snapshots (``text_memo.file_digest``)."""
         if first is None or second is None:
             self._last = None
             return True
-        first_digest, second_digest = digest(first), digest(second)
+        (first_digest, first_text), (second_digest, second_text) = first, second
         last, self._last = self._last, None
 
         def compare() -> bool:
-            a = last[1] if last is not None and last[0] == first_digest else _without_chain(first)
-            b = _without_chain(second)
+            a = last[1] if last is not None and last[0] == first_digest else _without_chain(first_text() or "")
+            b = _without_chain(second_text() or "")
             self._last = (second_digest, b)
             if a is None or b is None:
                 return True
@@ -123,16 +124,16 @@ class CustomMigrationSnapshotStale(Rule):
         folder = project.migrations
         if folder is None or replay is None:
             return
-        read = getattr(ctx.workspace, "file_text", None) or (lambda path: None)
         previous = None
-        previous_text = None
+        previous_snapshot = None
         may_be_copies = _CopyTest()
         for migration in folder.migrations:
             if migration.missing or migration.tag not in replay.after or migration.tag not in project.snapshots:
-                previous = previous_text = None
+                previous = previous_snapshot = None
                 continue
-            text = read(migration.snapshot_path) if migration.snapshot_path else None
-            if previous is not None and may_be_copies(previous_text, text):
+            # Read only when the snapshot changed since it was last asked: a keystroke must not read the history.
+            text = file_digest(ctx, migration.snapshot_path) if migration.snapshot_path else None
+            if previous is not None and may_be_copies(previous_snapshot, text):
                 prev_tag = previous
                 snapshot, prev_snapshot = project.snapshots.get(migration.tag), project.snapshots.get(prev_tag)
                 if snapshot is not None and prev_snapshot is not None and canonical(snapshot) == canonical(prev_snapshot):
@@ -149,4 +150,4 @@ class CustomMigrationSnapshotStale(Rule):
                             "custom migrations for data); or, if it must stay hand-written, also add it to the schema "
                             "and check that the next generate does not emit it again.",
                         )
-            previous, previous_text = migration.tag, text
+            previous, previous_snapshot = migration.tag, text
