@@ -222,3 +222,32 @@ def test_a_d1_migrator_import_in_a_source_file_reaches_the_unchanged_migrations(
     session.file_deleted(str(worker))
     session.refresh({str(worker)})
     assert _signature(session.findings) == _signature(_fresh(root, {})) and not d1_findings()
+
+
+def test_a_transaction_ended_by_an_earlier_migration_reaches_the_later_ones(tmp_path: Path) -> None:
+    """``reads = "before"`` rules look back at earlier migrations: a COMMIT typed at the end of an earlier migration
+    ends the migrator's transaction and changes nothing in the replayed state, yet the findings of the unchanged
+    migration after it (its concurrent index no longer runs in a transaction) must follow."""
+    from drizzle_lsp.rules.testing import write_project
+
+    root = tmp_path / "open"
+    write_project(str(root), sql=[
+        ("0000_init", 'CREATE TABLE "t" ("id" integer PRIMARY KEY, "v" text);\n'),
+        ("0001_middle", 'ALTER TABLE "t" ADD COLUMN "w" text;\n'),
+        ("0002_index", 'CREATE INDEX CONCURRENTLY "t_v_idx" ON "t" ("v");\n'),
+    ])
+    session = _session(root)
+    last = root / "drizzle" / "0002_index.sql"
+
+    def messages() -> list[str]:
+        return sorted(v.message for v in session.findings.get(str(last), []))
+
+    before = messages()
+    middle = root / "drizzle" / "0001_middle.sql"
+    text = middle.read_text()
+    reused = _typing(session, root, middle, len(text), "--> statement-breakpoint\nCOMMIT;\n")
+    assert reused > 0
+    session.set_document(str(middle), text + "--> statement-breakpoint\nCOMMIT;\n")
+    session.refresh({str(middle)})
+    assert messages() != before, "the COMMIT did not change the later migration's findings: the test proves nothing"
+    assert _signature(session.findings) == _signature(_fresh(root, dict(session.overrides)))

@@ -161,22 +161,26 @@ def _check_migrations(run: _Run, migration_rules: list[Rule]) -> None:
     migrations = project.migrations.migrations if project.migrations else []
     replay = getattr(run.analyzed, "replay", None)
     state = getattr(replay, "initial", None)  # the replayed schema before each migration: a memo key
+    options = {rule.name: rule_options(run.settings, rule.name) for rule in migration_rules}
+    reusable = {r.name: run.keys[r.name] for r in migration_rules if r.name in run.keys
+                and r.scope_on("migration") in ("unit", "before")}
+    looking_back = frozenset(r.name for r in migration_rules if r.scope_on("migration") == "before")
+    if memo is not None:
+        memo.history(migrations)
     for migration in migrations:
         if migration.missing:
             continue
         before, state = state, replay.after.get(migration.tag) if replay is not None else None
         if run.excluded(migration.sql_path) or not migration_rules:
             continue
-        reusable = {r.name: run.keys[r.name] for r in migration_rules if r.name in run.keys
-                    and r.scope_on("migration") == "unit"}
-        cached = memo.migration(migration, before, reusable) if memo is not None and reusable else {}
+        cached = memo.migration(migration, before, reusable, looking_back) if memo is not None and reusable else {}
         unreused = [r for r in migration_rules if r.name not in cached]
         for _, findings in cached.values():
             raw.extend(copy_violation(v) for v in findings)
         with run.runner.capturing() as found:
             if unreused:
                 _check_migration(run.runner, run.analyzed, migration, unreused, run.dialect, run.settings,
-                                 run.file_text)
+                                 run.file_text, options)
         if memo is not None:
             kept = {r.name: (reusable[r.name], [copy_violation(v) for v in found.by_rule.get(r.name, [])])
                     for r in unreused if r.name in reusable and r.name not in found.failed}
@@ -308,7 +312,8 @@ class _Runner:
 
 
 def _check_migration(
-    runner: _Runner, analyzed: Any, migration: Migration, rules: list[Rule], dialect, settings, file_text=None
+    runner: _Runner, analyzed: Any, migration: Migration, rules: list[Rule], dialect, settings, file_text=None,
+    options: dict[str, Any] | None = None,
 ) -> None:
     replay = getattr(analyzed, "replay", None)
     base = dict(
@@ -320,8 +325,8 @@ def _check_migration(
         settings=settings,
         file_text=file_text,
     )
-    # Rule options are looked up once per migration, not once per operation: a 10 MB file has 10,000 of them.
-    options = {rule.name: rule_options(settings, rule.name) for rule in rules}
+    # Rule options are looked up once per analysis (or migration), not once per operation: a 10 MB file has 10,000.
+    options = options or {rule.name: rule_options(settings, rule.name) for rule in rules}
     whole = SourceRange(migration.sql_path, 0, 0)  # where a whole-migration finding without a range points
     for rule in rules:
         ctx = MigrationContext(**base, options=options[rule.name])

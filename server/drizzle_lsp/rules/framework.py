@@ -22,7 +22,7 @@ Severity = Literal["error", "warning", "info"]
 Applicability = Literal["safe", "unsafe", "suggestion"]
 APPLICABILITIES = ("safe", "unsafe", "suggestion")
 TARGETS = ("migration", "schema", "project")
-READS = ("unit", "schema", "project")
+READS = ("unit", "schema", "before", "project")
 DIALECTS = ("postgresql", "mysql", "sqlite")
 GROUPS = ("locks", "breaking", "migrator", "integrity", "types", "naming", "indexes", "auth", "platform", "meta")
 
@@ -314,6 +314,9 @@ class Rule:
     #   (tag, path, journal breakpoints and ``when``); never another migration, the journal, a snapshot or the
     #   TypeScript schema.
     # - ``"schema"`` (schema side only): ``"unit"`` plus every other table and enum of the TypeScript schema.
+    # - ``"before"`` (migration side only): ``"unit"`` plus the migrations applied before it (their statements, their
+    #   replay, their journal fields), never a later one: rules that look back through the pending window or at a
+    #   transaction an earlier file left open.
     # - ``"project"`` (the default): anything else (snapshots, the journal, other migrations, package.json, the Better
     #   Auth setup, other files): run again on every analysis.
     #
@@ -346,6 +349,8 @@ class Rule:
                 problems.append(f"reads_on names {side!r}, which is not one of {TARGETS}")
         if cls.runs_on("migration") and cls.scope_on("migration") == "schema":
             problems.append("reads 'schema' only means something on the schema side (use reads_on)")
+        if cls.runs_on("schema") and cls.scope_on("schema") == "before":
+            problems.append("reads 'before' only means something on the migration side (use reads_on)")
         unknown_dialects = set(cls.dialects) - set(DIALECTS)
         if unknown_dialects:
             problems.append(f"unknown dialects {sorted(unknown_dialects)}")

@@ -13,7 +13,8 @@ What "unchanged" means, per unit:
   imports, helpers or the space between tables re-runs every table of the file: fix builders read those); for
   ``reads = "schema"`` also the very same table and enum objects everywhere in the schema;
 - a migration: the very same statements list (the parse cache hands out the same list while the file's text is
-  unchanged), the very same replayed state before it, and the same journal fields;
+  unchanged), the very same replayed state before it, and the same journal fields; for ``reads = "before"`` also
+  every migration applied before it;
 - for both: the same dialect, settings, drizzle config, migrator mode and PostgreSQL version.
 
 Reused findings are moved with the text of their unit's own file: an offset after the edited region shifts by the
@@ -261,6 +262,11 @@ class RuleMemo:
         self._new_tables: dict[tuple[str, str], _TableEntry] = {}
         self._new_migrations: dict[str, _MigrationEntry] = {}
         self._new_spans: dict[str, list[tuple[int, int]]] = {}
+        # The migrations in apply order as the last analysis had them, and how many leading ones this one shares.
+        self._order: list[tuple[str, Any, tuple]] = []
+        self._next_order: list[tuple[str, Any, tuple]] = []
+        self._stable = 0
+        self._positions: dict[str, int] = {}
         self.reused = 0  # units reused in the current analysis (tests and the bench read it)
 
     # --- one analysis ----------------------------------------------------------------------------------------------
@@ -269,16 +275,19 @@ class RuleMemo:
         if env != self._env:
             self._env = env
             self._tables, self._migrations, self._texts, self._table_spans = {}, {}, {}, {}
+            self._order = []
         self._read = read
         self._changes = {}
         self._hosts = {}
         self._schema_key = (tuple(schema.tables.values()), tuple(schema.enums.values()), frozenset(schema.schemas))
         self._new_tables, self._new_migrations, self._new_spans = {}, {}, {}
+        self._next_order, self._stable, self._positions = [], 0, {}
         self.reused = 0
 
     def finish(self) -> None:
         """Keep what this analysis computed or reused, and the texts it was computed on; drop the rest."""
         self._tables, self._migrations = self._new_tables, self._new_migrations
+        self._order = self._next_order
         texts: dict[str, str] = {}
         paths: set[str] = set()
         for entry in [*self._tables.values(), *self._migrations.values()]:
@@ -368,14 +377,32 @@ class RuleMemo:
 
     # --- migrations ------------------------------------------------------------------------------------------------
 
-    def migration(self, migration: Any, state_before: Any, keys: dict[str, object]) -> dict[str, tuple[object, list[Violation]]]:
+    def history(self, migrations: list) -> None:
+        """The migrations of this analysis in apply order: how many leading ones are the very same as in the last
+        analysis (statements, journal fields) decides which migrations may reuse the findings of ``"before"``
+        rules."""
+        order = [(m.sql_path, m.statements, _migration_fields(m)) for m in migrations if not m.missing]
+        stable = 0
+        for (path, statements, fields), (old_path, old_statements, old_fields) in zip(order, self._order):
+            if path != old_path or statements is not old_statements or fields != old_fields:
+                break
+            stable += 1
+        # Kept as the last analysis's order only by ``finish``: entries and order always come from the same analysis.
+        self._next_order, self._stable = order, stable
+        self._positions = {path: position for position, (path, _, _) in enumerate(order)}
+
+    def migration(self, migration: Any, state_before: Any, keys: dict[str, object],
+                  before: frozenset[str] = frozenset()) -> dict[str, tuple[object, list[Violation]]]:
         """The cached findings of the rules (named in ``keys`` with their current ``memo_key``) whose findings for
-        ``migration`` can be reused, moved to the current texts; the other rules must run."""
+        ``migration`` can be reused, moved to the current texts; the other rules must run. The rules in ``before``
+        (scope ``"before"``) are reused only while every migration applied before this one is unchanged too."""
         entry = self._migrations.get(migration.sql_path)
         if (entry is None or entry.statements is not migration.statements or entry.state_before is not state_before
                 or entry.fields != _migration_fields(migration)):
             return {}
-        wanted = {rule: found for rule, found in entry.by_rule.items() if rule in keys and found[0] == keys[rule]}
+        earlier_unchanged = self._positions.get(migration.sql_path, len(self._order)) <= self._stable
+        wanted = {rule: found for rule, found in entry.by_rule.items() if rule in keys and found[0] == keys[rule]
+                  and (earlier_unchanged or rule not in before)}
         mover = self._mover(set(entry.offsets), migration.sql_path)
         if mover is None:
             return {}

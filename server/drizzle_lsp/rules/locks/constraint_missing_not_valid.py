@@ -81,8 +81,8 @@ class ConstraintMissingNotValid(Rule):
     has_fix = True
     dialects = ("postgresql",)
     # VALIDATE CONSTRAINT looks for its ADD ... NOT VALID in earlier migrations of the
-    # pending-migrations window.
-    reads = "project"
+    # pending-migrations window (never a later one).
+    reads = "before"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op

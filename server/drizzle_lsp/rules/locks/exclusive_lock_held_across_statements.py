@@ -78,8 +78,8 @@ class ExclusiveLockHeldAcrossStatements(Rule):
     group = "locks"
     severity = "warning"
     dialects = ("postgresql",)
-    # Locks held by earlier migrations of the pending-migrations window count.
-    reads = "project"
+    # Locks held by earlier migrations of the pending-migrations window count (never a later one's).
+    reads = "before"
 
     def check_migration(self, ctx: MigrationContext) -> Iterable[Violation]:
         tmap = transaction_map(ctx)

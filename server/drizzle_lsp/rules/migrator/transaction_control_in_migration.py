@@ -70,8 +70,8 @@ class TransactionControlInMigration(Rule):
     dialects = ("postgresql", "sqlite")  # MySQL commits at every DDL statement anyway: the migrator's transaction
     # protects nothing there that a BEGIN or COMMIT could break
     # The block a statement runs in (and its opener's line) may come from a BEGIN left open by an
-    # earlier migration.
-    reads = "project"
+    # earlier migration (never from a later one).
+    reads = "before"
 
     def check_operation(self, ctx: MigrationContext) -> Iterable[Violation]:
         op = ctx.op
