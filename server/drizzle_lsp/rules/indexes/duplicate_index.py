@@ -4,6 +4,7 @@ from collections.abc import Iterable, Iterator
 
 from drizzle_lsp.model import Table
 from drizzle_lsp.rules._support.schema_sides import sql_side
+from drizzle_lsp.rules._support.table_facts import per_table
 from drizzle_lsp.rules._support.table_keys import INDEX, PRIMARY_KEY, RANK, UNIQUE_CONSTRAINT, TableKey, table_keys
 from drizzle_lsp.rules._support.ts_tables import remove_list_entry, remove_modifier
 from drizzle_lsp.rules.framework import Fix, MigrationContext, Rule, SchemaContext, Violation
@@ -87,7 +88,10 @@ class DuplicateIndex(Rule):
         if side is None:
             return
         for table, owners in side.tables():
-            for redundant, kept in duplicates(table_keys(table)):
+            # Per final-state table object, not per migration writing to it: a table altered by fifty migrations was
+            # compared fifty times on every keystroke (final tables are frozen, and shared while unchanged).
+            found = per_table(table, "duplicate-index.final", lambda: list(duplicates(table_keys(table))))
+            for redundant, kept in found:
                 if not side.here(redundant.range) or any(_declared(owner, redundant) for owner in owners):
                     continue
                 yield self.violation(_message(table, redundant, kept), redundant.range,
