@@ -14,6 +14,7 @@ Scenarios (targets from issue 4):
   (d) resident memory of the server on a workspace of 300 migrations                     target < 200 MB
   (e) the 200-statement migration through `squawk server`, which only does pull diagnostics: didChange, then
       textDocument/diagnostic, timed to the response. drizzle-lsp is measured the same way for comparison.
+  (f) with (d): typing in a comment of the last migration of those 300 (no target; a long history's keystroke).
 (a) and (b) run twice: with the server's default debounce (40 ms) and with `{"drizzleLsp": {"debounceMs": 0}}` in
 initializationOptions. A change that finds the server idle is analysed at once, so the two series only differ when
 changes arrive while an analysis runs (never here: each edit waits for its answer). Each edit replaces one character
@@ -246,7 +247,7 @@ def memory_on_300(tmp: Path, timeout: float) -> dict:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    result = {"statements": generated.statements, "finished": False}
+    result = {"statements": generated.statements, "finished": False, "root": root, "doc": doc}
     try:
         client.initialize(root, PUSH_CAPABILITIES, None, timeout=timeout)
         client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "sql", "version": 1,
@@ -432,6 +433,13 @@ def main() -> None:
                     ["VmRSS MB", "VmHWM (peak) MB", "target", "verdict"],
                     [[f"{m['rss_mb']:.0f}", f"{m['peak_mb']:.0f}", "< 200 MB", verdict]]) + "\n")
             print(sections[-1], flush=True)
+            # Typing in the last migration of that long history (in a comment, so the findings stay the same).
+            doc = m["doc"]
+            doc.write_text(doc.read_text() + "\n-- notes: ")
+            r = push_edits(m["root"], doc, len(doc.read_text()), min(args.edits, 20), None, tmp,
+                           "(f) last of 300 migrations", args.timeout, args.budget, typing=True)
+            rows.append(r.row(None) + [f"{r.rss_mb:.0f}" if r.rss_mb else ""])
+            print(rows[-1], flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -452,7 +460,7 @@ def main() -> None:
         f"its answer; a series stops early once it has run {args.budget:.0f} s (the \"edits\" column says how many "
         "were timed). The server analyses a change at once when it is idle; `debounceMs` (40 ms by default) only "
         "delays changes that arrive while an analysis runs, so both series measure the analysis and the protocol.\n",
-        "## (a), (b), (e) didChange to diagnostics\n" if rows else "",
+        "## (a), (b), (e), (f) didChange to diagnostics\n" if rows else "",
         table,
         "",
         *sections,
