@@ -111,3 +111,45 @@ def test_a_wrangler_file_written_on_disk_makes_the_project_d1(tmp_path: Path) ->
     session.refresh({str(wrangler)})
     assert d1_findings()
     _assert_same(session, root, "wrangler.toml added")
+
+
+def _replay_edits(tmp_path: Path, case: str, edits: list[tuple[str, int, int, str]]) -> None:
+    """Applies (file, offset, characters removed, text inserted) edits one at a time, comparing with a fresh analysis
+    after each."""
+    root = tmp_path / case
+    shutil.copytree(CORPUS / case, root)
+    session = Session([str(root)])
+    session.reload_all()
+    texts: dict[str, str] = {}
+    for number, (relative, at, removed, inserted) in enumerate(edits):
+        path = str(root / relative)
+        text = texts.get(path, Path(path).read_text())
+        texts[path] = text[:at] + inserted + text[at + removed:]
+        session.set_document(path, texts[path])
+        session.refresh({path})
+        _assert_same(session, root, f"edit {number} of {relative}")
+
+
+def test_a_reference_to_a_column_whose_builder_is_broken_resolves_whatever_is_read_first(tmp_path: Path) -> None:
+    """The referenced table's names came from its own reading when it was read first (a column whose builder does
+    not read left out), else from a separate lookup (kept): re-reading only the referencing table flipped
+    `.references(() => customers.id)` between resolved and not."""
+    tables = "schema/billing/tables.ts"
+    text = (CORPUS / "05-pg-schemas-camel-case" / tables).read_text()
+    broken = text.index("id: uuid().primaryKey()") + len("id: uuid().prima")
+    _replay_edits(tmp_path, "05-pg-schemas-camel-case", [
+        (tables, broken, 0, ","),
+        (tables, text.index("amount_due:") + 1 + len("amount_due"), 0, ";"),
+    ])
+
+
+def test_a_file_with_a_syntax_error_is_read_again_whole(tmp_path: Path) -> None:
+    """A broken import, then an unterminated string in one table: tree-sitter's recovery reattaches text, and a
+    cached table of the same file kept a problem a fresh reading does not have."""
+    orders = "schema/orders.ts"
+    text = (CORPUS / "04-mysql-shop" / orders).read_text()
+    at_from = text.index("} from './catalog'") + len("} f")
+    _replay_edits(tmp_path, "04-mysql-shop", [
+        (orders, at_from, 1, ""),
+        (orders, text.index("displayName: varchar") - 1, 0, "'"),
+    ])

@@ -203,7 +203,10 @@ class SchemaExtractor:
     def _entry(self, decl: Decl, memo: dict) -> _Entry:
         key = (decl.file.path, decl.name)
         cached = self._cache.get(key)
-        if cached is not None and not cached.volatile and cached.version == decl.version and all(
+        # A file with a syntax error is read again whole: error recovery can attach text to other declarations than
+        # a fresh parse of the edited region suggests, and what a cached declaration looked up may then resolve
+        # differently (an unterminated string swallowing the next table); correctness over speed while it is broken.
+        if cached is not None and not cached.volatile and cached.version == decl.version and not _broken(decl) and all(
                 self._version_of(dep, dep in cached.positional) == version for dep, version in cached.deps.items()):
             if cached.start != decl.start:
                 shift_ranges(cached, decl.file.path, cached.start, cached.start + len(decl.file.node_text(
@@ -245,6 +248,11 @@ class SchemaExtractor:
         if state.syntax_problems is None:
             state.syntax_problems = find_syntax_errors(state.parsed)
         return state.syntax_problems
+
+
+def _broken(decl: Decl) -> bool:
+    tree = getattr(decl.file, "tree", None)
+    return tree is not None and tree.root_node.has_error
 
 
 def find_syntax_errors(parsed: ParsedFile, limit: int = 50) -> list[Problem]:

@@ -345,8 +345,9 @@ def read_table(ctx: Ctx, decl: Decl) -> Table | None:
             draft.shared_builder = (entry_file.path, value.start_byte)
         drafts.append(draft)
         info.columns[key] = ColumnName(draft.column.name, draft.raw_name)
-    # Tables referencing this one later in the same run reuse its names instead of reading them again.
-    ctx.memo.setdefault((decl.file.path, decl.name, decl.version), (info, set(ctx.resolver.deps)))
+    # No shortcut into ``table_info``'s memo from here: its names come from one function whatever the order tables are
+    # read in (a column whose builder does not read is skipped here but still has a name there, and a language server
+    # that re-read only the referencing table resolved `.references()` differently from a fresh analysis).
     from drizzle_lsp.schema_ts.constraints import finish_column  # constraints imports this module
 
     evaluator = Evaluator(ctx, {})
