@@ -94,16 +94,18 @@ class Session:
 
     # --- analysis -------------------------------------------------------------------------------------------------
 
-    def reload_all(self, on_project: Callable[[int, int, set[str]], None] | None = None) -> set[str]:
+    def reload_all(self, on_project: Callable[[int, int, set[str]], None] | None = None,
+                   texts: dict[str, str] | None = None) -> set[str]:
         """Rediscover every project and check it. Returns the files whose findings may have changed.
 
         ``on_project(done, total, files)`` is called after each project is checked, with the files whose findings
         it changed, so that a large workspace shows each project's results as soon as they exist (the language
-        server publishes them and reports progress) instead of after the last project."""
+        server publishes them and reports progress) instead of after the last project. ``texts``: the editor's
+        texts to analyse (default: the current ``overrides``), taken by the caller together with their versions."""
         from drizzle_lsp.workspace.discovery import discover_projects
 
         before = set(self.findings)
-        reader = FileReader(dict(self.overrides))
+        reader = FileReader(dict(self.overrides if texts is None else texts))
         workspace = Workspace(roots=self.roots, reader=reader)
         self._locations = {}
         self._findings_by_project = {}
@@ -132,24 +134,25 @@ class Session:
         self._collect()
         return before | set(self.findings)
 
-    def refresh(self, changed: set[str]) -> set[str]:
-        """Re-check after ``changed`` files changed (in the editor or on disk). Returns the files to republish."""
+    def refresh(self, changed: set[str], texts: dict[str, str] | None = None) -> set[str]:
+        """Re-check after ``changed`` files changed (in the editor or on disk). Returns the files to republish.
+        ``texts`` as for ``reload_all``."""
         changed = {os.path.abspath(p) for p in changed}
         if not self.workspace.projects or any(is_structural(p) for p in changed):
-            return self.reload_all()
+            return self.reload_all(texts=texts)
         owners = [self.workspace.project_for(p) for p in changed]
         if any(owner is None for owner in owners):
             # A file outside every known project may be the first schema file of a new one.
-            return self.reload_all()
+            return self.reload_all(texts=texts)
         affected = list({id(owner): owner for owner in owners}.values())
         before = set(self.findings)
-        reader = FileReader(dict(self.overrides))
+        reader = FileReader(dict(self.overrides if texts is None else texts))
         self.workspace.reader = reader
         for old in affected:
             assert old is not None
             location = self._locations.get(old.project.root)
             if location is None:
-                return self.reload_all()
+                return self.reload_all(texts=texts)
             fresh = self._load(location, reader)
             index = self.workspace.projects.index(old)
             self.workspace.projects[index] = fresh

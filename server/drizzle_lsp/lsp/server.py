@@ -101,7 +101,10 @@ class DrizzleLanguageServer(LanguageServer):
         assert self.session is not None
         session = self.session
         loop = asyncio.get_running_loop()
-        versions = dict(self.versions)
+        # The texts and their versions are taken together, here on the event loop where changes arrive: a change that
+        # lands while the analysis starts must not give findings of the new text the old version (their fixes are
+        # looked up by version).
+        versions, texts = dict(self.versions), dict(session.overrides)
 
         def project_done(done: int, total: int, files: set[str]) -> None:  # runs on the analysis thread
             loop.call_soon_threadsafe(self._project_done, progress, done, total, files, versions)
@@ -109,8 +112,8 @@ class DrizzleLanguageServer(LanguageServer):
         def work() -> set[str]:
             with session.lock:
                 if changed is None:
-                    return session.reload_all(project_done if progress is not None else None)
-                return session.refresh(changed)
+                    return session.reload_all(project_done if progress is not None else None, texts)
+                return session.refresh(changed, texts)
 
         try:
             touched = await loop.run_in_executor(None, work)
