@@ -143,9 +143,10 @@ def test_a_reference_to_a_column_whose_builder_is_broken_resolves_whatever_is_re
     ])
 
 
-def test_a_file_with_a_syntax_error_is_read_again_whole(tmp_path: Path) -> None:
-    """A broken import, then an unterminated string in one table: tree-sitter's recovery reattaches text, and a
-    cached table of the same file kept a problem a fresh reading does not have."""
+def test_a_problem_found_in_a_referenced_table_moves_with_that_table(tmp_path: Path) -> None:
+    """A broken import leaves a spread unresolved in `orders`; `order_items` references `orders`, and reading it
+    reports that problem again, at `orders`' spread. A character typed above then moved `orders` but not the copy
+    kept with `order_items`' cached entry (it moves only ranges inside its own declaration)."""
     orders = "schema/orders.ts"
     text = (CORPUS / "04-mysql-shop" / orders).read_text()
     at_from = text.index("} from './catalog'") + len("} f")

@@ -44,6 +44,7 @@ class _Entry:
     start: int = 0  # where the declaration started when it was read
     positional: set[tuple[str, str]] = field(default_factory=set)
     volatile: bool = False  # read again on every run (it depends on the order tables are built in)
+    foreign_problems: bool = False  # holds problems located in other declarations: read again on every run
 
 
 @dataclass
@@ -203,10 +204,8 @@ class SchemaExtractor:
     def _entry(self, decl: Decl, memo: dict) -> _Entry:
         key = (decl.file.path, decl.name)
         cached = self._cache.get(key)
-        # A file with a syntax error is read again whole: error recovery can attach text to other declarations than
-        # a fresh parse of the edited region suggests, and what a cached declaration looked up may then resolve
-        # differently (an unterminated string swallowing the next table); correctness over speed while it is broken.
-        if cached is not None and not cached.volatile and cached.version == decl.version and not _broken(decl) and all(
+        reusable = cached is not None and not cached.volatile and not cached.foreign_problems
+        if reusable and cached.version == decl.version and all(
                 self._version_of(dep, dep in cached.positional) == version for dep, version in cached.deps.items()):
             if cached.start != decl.start:
                 shift_ranges(cached, decl.file.path, cached.start, cached.start + len(decl.file.node_text(
@@ -226,6 +225,11 @@ class SchemaExtractor:
             ctx.problems.append(Problem("schema-unresolved", f"`{decl.name}` could not be read: {error}",
                                         decl.file.range(decl.value)))
         entry.problems = ctx.problems
+        # A problem found in another declaration while reading this one (a spread that does not resolve in the table
+        # a `.references()` points to) lies outside the ranges a reused entry moves: such an entry is read again.
+        end = decl.start + len(decl.file.node_text(decl.statement))
+        entry.foreign_problems = any(p.range is not None and (p.range.path != decl.file.path or not (
+            decl.start <= p.range.start and p.range.end <= end)) for p in ctx.problems)
         entry.volatile = ctx.volatile
         entry.positional = resolver.positional
         entry.deps = {dep: self._version_of(dep, dep in resolver.positional) for dep in resolver.deps}
@@ -248,11 +252,6 @@ class SchemaExtractor:
         if state.syntax_problems is None:
             state.syntax_problems = find_syntax_errors(state.parsed)
         return state.syntax_problems
-
-
-def _broken(decl: Decl) -> bool:
-    tree = getattr(decl.file, "tree", None)
-    return tree is not None and tree.root_node.has_error
 
 
 def find_syntax_errors(parsed: ParsedFile, limit: int = 50) -> list[Problem]:
