@@ -138,17 +138,12 @@ def _user_table(name: str, id_column: str = "text('id').primaryKey()",
         """
 
 
-def test_typing_that_hides_the_core_tables_turns_detection_off_for_the_other_tables(tmp_path: Path) -> None:
-    """No package.json and no betterAuth() call: Better Auth is detected by its session table alone. Typing in its
-    `token` key hides it, and the findings of the user table (unchanged, in another file) must go."""
-    root = _write(tmp_path / "detected", {
-        "drizzle.config.ts": _CONFIG,
-        "schema/users.ts": _user_table("user"),
-        "schema/sessions.ts": """
-            import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-            import { user } from './users';
+def _session_table(imports: str, user_id: str, config: str = "") -> str:
+    """Better Auth's session table as its generator writes it, with ``userId`` and the table config as given."""
+    return f"""
+            {imports}
 
-            export const session = pgTable('session', {
+            export const session = pgTable('session', {{
               id: text('id').primaryKey(),
               expiresAt: timestamp('expires_at').notNull(),
               token: text('token').notNull().unique(),
@@ -156,9 +151,20 @@ def test_typing_that_hides_the_core_tables_turns_detection_off_for_the_other_tab
               updatedAt: timestamp('updated_at').notNull(),
               ipAddress: text('ip_address'),
               userAgent: text('user_agent'),
-              userId: text('user_id').notNull().references(() => user.id, { onDelete: 'cascade' }),
-            });
-        """,
+              userId: {user_id},
+            }}{config});
+        """
+
+
+def test_typing_that_hides_the_core_tables_turns_detection_off_for_the_other_tables(tmp_path: Path) -> None:
+    """No package.json and no betterAuth() call: Better Auth is detected by its session table alone. Typing in its
+    `token` key hides it, and the findings of the user table (unchanged, in another file) must go."""
+    root = _write(tmp_path / "detected", {
+        "drizzle.config.ts": _CONFIG,
+        "schema/users.ts": _user_table("user"),
+        "schema/sessions.ts": _session_table(
+            "import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';\nimport { user } from './users';",
+            "text('user_id').notNull().references(() => user.id, { onDelete: 'cascade' })"),
     })
     session = _session(root)
     users, sessions = root / "schema" / "users.ts", root / "schema" / "sessions.ts"
@@ -183,20 +189,9 @@ def test_typing_in_the_referenced_table_updates_the_referencing_tables_findings(
         "auth.ts": _PG_AUTH,
         "schema/users.ts": _user_table("user", id_column="text('id').notNull()",
                                        email_column="text('email').notNull().unique()"),
-        "schema/sessions.ts": """
-            import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-            export const session = pgTable('session', {
-              id: text('id').primaryKey(),
-              expiresAt: timestamp('expires_at').notNull(),
-              token: text('token').notNull().unique(),
-              createdAt: timestamp('created_at').defaultNow().notNull(),
-              updatedAt: timestamp('updated_at').notNull(),
-              ipAddress: text('ip_address'),
-              userAgent: text('user_agent'),
-              userId: text('user_id').notNull(),
-            }, (t) => [index('session_userId_idx').on(t.userId)]);
-        """,
+        "schema/sessions.ts": _session_table(
+            "import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';", "text('user_id').notNull()",
+            ", (t) => [index('session_userId_idx').on(t.userId)]"),
     })
     session = _session(root)
     users, sessions = root / "schema" / "users.ts", root / "schema" / "sessions.ts"
