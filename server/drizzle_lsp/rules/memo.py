@@ -24,12 +24,12 @@ file a spread column comes from, a migration) whose text changed at all, runs ag
 
 from __future__ import annotations
 
-import os
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from drizzle_lsp.model.source import SourceRange
+from drizzle_lsp.rules._support.text_memo import file_stamp
 from drizzle_lsp.rules.framework import Fix, TextEdit, Violation
 
 
@@ -116,11 +116,7 @@ def _stamp(path: str | None, overrides: dict[str, str]) -> object:
         return None
     if path in overrides:
         return overrides[path]
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_size, stat.st_mtime_ns)
+    return file_stamp(path)
 
 
 class _Moved(Exception):

@@ -39,6 +39,15 @@ def remembered(key: tuple, compute: Callable[[], Any]) -> Any:
 _stamped: dict[str, tuple[tuple[int, int, int], bytes]] = {}
 
 
+def file_stamp(path: str) -> tuple[int, int, int] | None:
+    """What tells a file on disk changed without reading it: size, modification time and inode (None: no file)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
 FileDigest = tuple[bytes, Callable[[], "str | None"]]  # a text's digest, and how to get the text when needed
 
 
@@ -52,11 +61,9 @@ def file_digest(ctx: Any, path: str) -> FileDigest | None:
     if path in overrides:
         text = overrides[path]
         return digest(text), lambda: text
-    try:
-        stat = os.stat(path)
-    except OSError:
+    stamp = file_stamp(path)
+    if stamp is None:
         return None
-    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
     known = _stamped.get(path)
     if known is not None and known[0] == stamp:
         return known[1], lambda: read(path)
